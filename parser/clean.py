@@ -1,0 +1,97 @@
+"""Clean: from the lines a reader saw to the lines the document says.
+
+Three jobs, in this order: normalise each line's characters and spacing; remove print furniture
+(page headers, footers, page numbers); join back the lines that a page break or the page width
+cut in two. Blank lines only mark breaks: they are dropped after healing, so the output is the
+document's content lines, each still carrying the number of the line it started on.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+import regex
+
+from .read.lines import Line
+
+#: Lines a browser or the service prints on every page. They are furniture, not content.
+FURNITURE = tuple(
+    regex.compile(pattern, regex.I)
+    for pattern in (
+        r"^Euroopan unioni$",
+        r"^Vipuvoimaa EU:lta$",
+        r"^Euroopan unioni\s*Vipuvoimaa EU:lta$",
+        r"^Sivu \d{1,4}\s*/\s*\d{1,4}$",  # "Sivu 2 / 5"
+        r"^\d{1,4} \(\d{1,4}\)$",  # "2 (5)"
+        r"^Page \d{1,4} of \d{1,4}$",
+        # A browser's own print header and footer: the page address and the print date.
+        r"^https?://(?:www\.)?eura20(?:07|14)\.fi/\S*(?:\s+\d{1,4}\s*/\s*\d{1,4})?$",
+        r"^\d{1,2}\.\d{1,2}\.\d{4},? (?:klo )?\d{1,2}[.:]\d{2}$",
+    )
+)
+
+# Characters that only look like spaces, or are invisible, in PDF and web exports.
+_SPACES = regex.compile(r"[\p{Zs}\t\v\f]+")
+_INVISIBLE = regex.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]|[\p{Cc}--[\t\n\r\f\v]]", regex.V1)
+_SENTENCE_END = (".", "!", "?", ":", ";")
+# A Finnish suspended hyphen ("sosiaali- ja terveyspalvelut") keeps its space before these.
+_CONJUNCTIONS = frozenset({"ja", "tai", "sekä", "eli", "että", "kuin", "vai", "ynnä", "and", "or", "och", "eller"})
+
+
+def normalise_text(text: str) -> str:
+    """One line's text in the form every later stage expects: NFC, one space between words."""
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def is_furniture(text: str) -> bool:
+    """Whether a normalised line is a page header, footer or page number."""
+    return any(pattern.match(text) for pattern in FURNITURE)
+
+
+def join_broken(first: str, second: str) -> str:
+    """Join two pieces of one line that a break cut apart.
+
+    After a hyphen the pieces are one word (``Etelä-`` + ``Savon``), unless the next word is a
+    conjunction, as in ``sosiaali- ja terveyspalvelut``.
+    """
+    if first.endswith("-") and len(first) > 1 and first[-2].isalpha():
+        next_word = second.split(" ", 1)[0].casefold()
+        if next_word not in _CONJUNCTIONS:
+            return first + second
+    return f"{first} {second}"
+
+
+def _continues(previous: str, following: str) -> bool:
+    """Whether ``following``, after a break, is the rest of ``previous``'s sentence."""
+    return bool(following) and following[0].islower() and not previous.endswith(_SENTENCE_END)
+
+
+def clean(lines: Iterable[Line]) -> list[Line]:
+    """Normalise, remove furniture and heal breaks; return the content lines."""
+    content: list[Line] = []
+    broken = False  # a blank line, furniture or a page boundary since the last content line
+    wrapped = False  # the last content line was soft-wrapped by the reader
+    for line in lines:
+        text = normalise_text(line.text)
+        if line.page_break_before:
+            broken = True
+        if not text or is_furniture(text):
+            broken = True
+            continue
+        previous = content[-1] if content else None
+        if previous is not None and (wrapped or (broken and _continues(previous.text, text))):
+            content[-1] = Line(
+                join_broken(previous.text, text),
+                previous.number,
+                previous.page,
+                previous.page_break_before,
+                line.soft_wrapped,
+            )
+        else:
+            content.append(Line(text, line.number, line.page, line.page_break_before, line.soft_wrapped))
+        wrapped = line.soft_wrapped
+        broken = False
+    return content

@@ -1,0 +1,177 @@
+"""Layout declarations: what a description layout looks like, as data.
+
+Each ``*.yml`` file beside this module declares one layout (the 2007–2013 "projektin kuvaus",
+the 2014–2020 "hankkeen kuvaus", …): the title that selects it, its section headings, and per
+section the Finnish labels and the contract keys they fill, with the value type. One engine
+(:mod:`parser.engine`) reads them all; adding the 2021–2027 layout means adding a file here.
+
+The models below are the schema of those files, so a malformed declaration fails loudly when it
+is loaded, not silently while parsing.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import regex
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..values import CONVERTERS, PAIR_CONVERTERS
+
+
+class Declaration(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+class FieldSpec(Declaration):
+    """One ``Label: value`` line: its labels (aliases), the key(s) it fills and the value type."""
+
+    #: The Finnish label as the service writes it, plus known variants (a fixed typo, say).
+    label: list[str]
+    #: Dotted contract key (``implementer.business_id``); two keys for a pair converter.
+    key: str | list[str]
+    type: str = "text"
+    #: Only when this key was already filled in the same section: ``Puhelinnumero`` after the
+    #: contact person is the contact's phone, before it the organisation's.
+    after: str | None = None
+    #: Free lines after the label line are a text of their own (a yes/no answer's justification).
+    followed_by: str | None = None
+    #: ``join``: a free line after the label continues its value (a wrapped line);
+    #: ``items``: each free line is one more item of a list (co-implementers).
+    continuation: Literal["join", "items"] = "join"
+    #: Extra arguments for the converter (``organisation_types`` for co-implementers).
+    options: dict[str, Any] = Field(default_factory=dict)
+    #: No warning when the label is absent.
+    optional: bool = False
+
+    _label_as_list = field_validator("label", mode="before")(_as_list)
+
+    @model_validator(mode="after")
+    def _check_type(self) -> "FieldSpec":
+        if self.type not in CONVERTERS:
+            raise ValueError(f"unknown value type {self.type!r}; known: {sorted(CONVERTERS)}")
+        pair = isinstance(self.key, list)
+        if pair != (self.type in PAIR_CONVERTERS):
+            raise ValueError(f"type {self.type!r} needs {'two keys' if not pair else 'one key'}: {self.key!r}")
+        return self
+
+    @property
+    def keys(self) -> list[str]:
+        """The keys this field fills, always as a list."""
+        return list(self.key) if isinstance(self.key, list) else [self.key]
+
+
+class RecordSpec(Declaration):
+    """The section is one item of a list member (an indicator): ``values`` are set on it."""
+
+    into: str
+    values: dict[str, Any] = Field(default_factory=dict)
+
+
+class TableSpec(Declaration):
+    """A scored table such as the 2014–2020 sustainability criteria.
+
+    ``row`` is a regular expression with named groups; a line that equals one of ``groups`` sets
+    the group of the rows below it; lines after a row continue its ``continuation_key``.
+    """
+
+    into: str
+    row: str
+    groups: list[str] = Field(default_factory=list)
+    group_key: str = "group"
+    continuation_key: str
+    types: dict[str, str] = Field(default_factory=dict)
+    header_lines: list[str] = Field(default_factory=list)
+
+    @field_validator("row")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        regex.compile(value)
+        return value
+
+
+class FlagSpec(Declaration):
+    """The section's presence with this sentence sets ``key`` to true (``Esimerkkihanke``)."""
+
+    key: str
+    text: str
+
+
+class SectionSpec(Declaration):
+    """A section, found by its heading text whatever its number."""
+
+    heading: list[str]
+    optional: bool = False
+    #: The section's own lines (before any subsection) as one text.
+    text: str | None = None
+    fields: list[FieldSpec] = Field(default_factory=list)
+    record: RecordSpec | None = None
+    table: TableSpec | None = None
+    flag: FlagSpec | None = None
+    #: Lines that belong to the section's print form and carry no data.
+    expected_lines: list[str] = Field(default_factory=list)
+
+    _heading_as_list = field_validator("heading", mode="before")(_as_list)
+
+    @property
+    def name(self) -> str:
+        """The heading as the service writes it, used in warnings and ``extra_fields.section``."""
+        return self.heading[0]
+
+
+class LayoutSpec(Declaration):
+    """One description layout."""
+
+    #: The ``template`` value of the record (``esr-2014``).
+    name: str
+    period: str
+    #: Regular expression for the title line, with a named group ``fund``.
+    title: str
+    #: Labels that identify the layout even when the title line is lost (a truncated document).
+    keywords: list[str] = Field(default_factory=list)
+    #: Values the layout implies when the document does not say them (``exemplary: false``).
+    defaults: dict[str, Any] = Field(default_factory=dict)
+    sections: list[SectionSpec]
+
+    @field_validator("title")
+    @classmethod
+    def _title_compiles(cls, value: str) -> str:
+        if "fund" not in regex.compile(value).groupindex:
+            raise ValueError("the title pattern needs a named group 'fund'")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_headings(self) -> "LayoutSpec":
+        seen: set[str] = set()
+        for section in self.sections:
+            for heading in section.heading:
+                key = normalise_label(heading)
+                if key in seen:
+                    raise ValueError(f"heading {heading!r} is declared twice in {self.name}")
+                seen.add(key)
+        return self
+
+
+def normalise_label(text: str) -> str:
+    """The form labels and headings are compared in: case and spacing do not matter."""
+    return " ".join(text.replace("\u00a0", " ").split()).rstrip(":").strip().casefold()
+
+
+def load_layout(text: str) -> LayoutSpec:
+    """Validate one YAML declaration."""
+    return LayoutSpec.model_validate(yaml.safe_load(text))
+
+
+@cache
+def builtin_layouts() -> tuple[LayoutSpec, ...]:
+    """Every layout declared in this package, in file-name order (the order they are tried)."""
+    folder = resources.files(__name__)
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".yml")), key=lambda f: f.name)
+    return tuple(load_layout(f.read_text(encoding="utf-8")) for f in files)

@@ -1,0 +1,32 @@
+"""The unit every reader produces: one line of a document, with what the reader knows about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line as a reader saw it.
+
+    ``text`` is the line without its line ending; an empty ``text`` is a blank line (a paragraph
+    gap). ``number`` is the 1-based position in the reader's output, which for plain text is the
+    line number in the file, so warnings can point back at the source.
+    """
+
+    text: str
+    number: int
+    page: int | None = None
+    #: The reader saw a page boundary just before this line (PDF), so the clean stage may heal a
+    #: paragraph that the page break cut in two.
+    page_break_before: bool = False
+    #: The reader knows from the geometry that the line was wrapped by the page width: the next
+    #: line continues the same paragraph (PDF).
+    soft_wrapped: bool = False
+
+
+class UnreadableDocument(Exception):
+    """The bytes cannot be read as a document of the claimed or detected format.
+
+    The message is one line meant for the user: it says what is wrong, not where in our code.
+    """

@@ -1,0 +1,209 @@
+"""Typed values: every derived value (euros, dates, codes, booleans, lists) is computed here, once.
+
+Each converter takes the raw text as written in the document and a ``warn(code, message)``
+callback. It returns the typed value, or ``None`` when the raw text is empty or cannot be read;
+in the latter case it warns with the raw text in the message, so nothing is lost.
+Layout declarations name these converters by their key in :data:`CONVERTERS`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+import regex
+from stdnum.fi import ytunnus
+
+Warn = Callable[[str, str], None]
+
+_EUROS = regex.compile(r"^(?P<whole>\d{1,3}(?:[ .]\d{3})+|\d+)(?:[,.](?P<cents>\d{1,2}))?\s*(?:€|e|eur|euroa)?$", regex.I)
+_COUNT = regex.compile(r"^\d+$")
+# "14, joista naisia 12", "0, joista naisten työpaikkoja 0", "0, joista naisten perustamia 0"
+_COUNT_WITH_WOMEN = regex.compile(r"^(?P<total>\d+)(?:\s*,\s*joista\s+nais\w*(?:\s+\w+)?\s+(?P<women>\d+))?$")
+_DATE = r"(\d{1,2})\.(\d{1,2})\.(\d{4})"
+_DATE_RANGE = regex.compile(rf"^Alkaa\s+{_DATE}\s+ja\s+päättyy\s+{_DATE}$", regex.I)
+_NUMBERED = regex.compile(r"^(?P<number>\d+(?:\.\d+)*)\s*[.:]?\s+(?P<name>\S.*)$")
+_BUSINESS_ID = regex.compile(r"^\d{6,7}-\d$")
+_EMAIL_AT = regex.compile(r"\s*\((?:at|ät|a)\)\s*", regex.I)
+_YES = {"kyllä", "kylla", "ja"}
+_NO = {"ei", "nej"}
+
+
+def convert_text(raw: str, warn: Warn) -> str | None:
+    """Text as written; an empty value is ``None``."""
+    return raw.strip() or None
+
+
+def convert_euros(raw: str, warn: Warn) -> int | None:
+    """Whole euros from ``560 897``, ``560897``, ``560.897`` or ``64798,16`` (rounded half up)."""
+    text = " ".join(raw.split())
+    if not text:
+        return None
+    match = _EUROS.match(text)
+    if match is None:
+        warn("unreadable_euros", f"not an amount of euros: {raw!r}")
+        return None
+    whole = int(regex.sub(r"[ .]", "", match["whole"]))
+    if match["cents"] is None:
+        return whole
+    amount = Decimal(f"{whole}.{match['cents']}")
+    rounded = int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    warn("euros_rounded", f"{raw!r} rounded to whole euros: {rounded}")
+    return rounded
+
+
+def convert_count(raw: str, warn: Warn) -> int | None:
+    """A whole number such as a participant count."""
+    text = "".join(raw.split())
+    if not text:
+        return None
+    if not _COUNT.match(text):
+        warn("unreadable_number", f"not a whole number: {raw!r}")
+        return None
+    return int(text)
+
+
+def convert_count_with_women(raw: str, warn: Warn) -> tuple[int | None, int | None]:
+    """``Suunniteltu: 14, joista naisia 12`` gives ``(14, 12)``; ``200`` gives ``(200, None)``."""
+    text = " ".join(raw.split())
+    if not text:
+        return None, None
+    match = _COUNT_WITH_WOMEN.match(text)
+    if match is None:
+        warn("unreadable_indicator", f"not an indicator value: {raw!r}")
+        return None, None
+    women = match["women"]
+    return int(match["total"]), int(women) if women is not None else None
+
+
+def _date(day: str, month: str, year: str, raw: str, warn: Warn) -> datetime.date | None:
+    try:
+        return datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        warn("unreadable_date", f"not a date: {day}.{month}.{year} in {raw!r}")
+        return None
+
+
+def convert_date_range(raw: str, warn: Warn) -> tuple[datetime.date | None, datetime.date | None]:
+    """``Alkaa 1.7.2009 ja päättyy 31.8.2012`` gives ``(2009-07-01, 2012-08-31)``."""
+    text = " ".join(raw.split())
+    if not text:
+        return None, None
+    match = _DATE_RANGE.match(text)
+    if match is None:
+        warn("unreadable_date", f"not a period 'Alkaa D.M.YYYY ja päättyy D.M.YYYY': {raw!r}")
+        return None, None
+    g = match.groups()
+    start = _date(g[0], g[1], g[2], raw, warn)
+    end = _date(g[3], g[4], g[5], raw, warn)
+    if start and end and end < start:
+        warn("dates_reversed", f"the project ends before it starts: {raw!r}")
+    return start, end
+
+
+def convert_numbered(raw: str, warn: Warn) -> dict[str, str | None] | None:
+    """``2: Työllistymisen …`` or ``10.1. Työelämän …`` gives ``{number, name}``."""
+    text = " ".join(raw.split())
+    if not text:
+        return None
+    match = _NUMBERED.match(text)
+    if match is None:
+        warn("unnumbered_value", f"no number in front of {raw!r}; kept as the name")
+        return {"number": None, "name": text}
+    return {"number": match["number"], "name": match["name"]}
+
+
+def convert_business_id(raw: str, warn: Warn) -> str | None:
+    """A Finnish business ID (Y-tunnus), kept as written; a bad check digit is only a warning."""
+    text = raw.strip()
+    if not text:
+        return None
+    if not _BUSINESS_ID.match(text) or not ytunnus.is_valid(text):
+        warn("invalid_business_id", f"Y-tunnus {text!r} does not pass the check-digit test")
+    return text
+
+
+def convert_email(raw: str, warn: Warn) -> str | None:
+    """An e-mail address with the service's ``(at)`` spam guard turned back into ``@``."""
+    text = _EMAIL_AT.sub("@", raw.strip())
+    return text or None
+
+
+def convert_bool(raw: str, warn: Warn) -> bool | None:
+    """``Kyllä`` is true and ``Ei`` is false."""
+    text = raw.strip().rstrip(".").casefold()
+    if not text:
+        return None
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    warn("unreadable_boolean", f"expected Kyllä or Ei: {raw!r}")
+    return None
+
+
+def split_names(raw: str) -> list[str]:
+    """Split a comma list of place names, in source order.
+
+    A piece that starts in lower case continues the previous name: the service writes
+    ``Sydösterbottens, kustregion`` for one sub-region.
+    """
+    names: list[str] = []
+    for piece in raw.split(","):
+        piece = " ".join(piece.split())
+        if not piece:
+            continue
+        if names and piece[0].islower():
+            names[-1] = f"{names[-1]}, {piece}"
+        else:
+            names.append(piece)
+    return names
+
+
+def convert_name_list(raw: str, warn: Warn) -> list[str]:
+    """A comma list of names; see :func:`split_names`."""
+    return split_names(raw)
+
+
+def convert_co_implementer(raw: str, warn: Warn, organisation_types: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+    """One ``Osatoteuttajat`` line: ``Name, Y-tunnus`` or ``Name, Organisaatiotyyppi, Y-tunnus``.
+
+    The name may itself hold commas and full stops, so the line is read from the right: the last
+    piece is the business ID when it looks like one, the piece before it is the type only when it
+    is a known organisation type, and everything else is the name.
+    """
+    text = " ".join(raw.split())
+    if not text:
+        return None
+    pieces = [p.strip() for p in text.split(",")]
+    business_id = None
+    if len(pieces) > 1 and _BUSINESS_ID.match(pieces[-1]):
+        business_id = convert_business_id(pieces.pop(), warn)
+    else:
+        warn("co_implementer_without_id", f"no Y-tunnus at the end of {raw!r}")
+    org_type = None
+    known = {t.casefold() for t in organisation_types}
+    if len(pieces) > 1 and pieces[-1].casefold() in known:
+        org_type = pieces.pop()
+    name = ", ".join(pieces) or None
+    return {"name": name, "type": org_type, "business_id": business_id}
+
+
+CONVERTERS: dict[str, Callable[..., Any]] = {
+    "text": convert_text,
+    "euros": convert_euros,
+    "count": convert_count,
+    "count_with_women": convert_count_with_women,
+    "date_range": convert_date_range,
+    "numbered": convert_numbered,
+    "business_id": convert_business_id,
+    "email": convert_email,
+    "bool": convert_bool,
+    "name_list": convert_name_list,
+    "co_implementer": convert_co_implementer,
+}
+
+#: Converters that fill two keys at once (the declaration gives a list of two keys).
+PAIR_CONVERTERS = frozenset({"count_with_women", "date_range"})
