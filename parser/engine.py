@@ -29,6 +29,8 @@ _CODE = regex.compile(r"^[A-Z]\d{5}$")
 _TITLE_WINDOW = 25
 #: How alike an unknown label or heading must be to a declared one to be read as a variant of it.
 _VARIANT_RATIO = 0.9
+#: Short labels are too alike to guess at ("LY-tunnus" is not a misspelt "Y-tunnus").
+_VARIANT_MIN_LENGTH = 12
 #: Stands for an unknown label in a fields section, so its continuation lines are not misread.
 _UNKNOWN = FieldSpec(label=["(unknown)"], key="(unknown)")
 
@@ -63,7 +65,7 @@ class _Warnings(list):
 
 def _similar(text: str, candidates: dict[str, Any]) -> Any | None:
     """The declaration whose normalised name is nearly ``text`` (a typo the service fixed)."""
-    if len(text) < 6:
+    if len(text) < _VARIANT_MIN_LENGTH:
         return None
     best = difflib.get_close_matches(text, list(candidates), n=1, cutoff=_VARIANT_RATIO)
     return candidates[best[0]] if best else None
@@ -147,8 +149,11 @@ class _Hit:
     """One declared field found in a section, with the lines that belong to it."""
 
     spec: FieldSpec
+    label: str
     line: Line
     value: str
+    #: The label belongs to another section (its heading was lost): it fills the project.
+    elsewhere: bool = False
     items: list[str] = field(default_factory=list)
     following: list[str] = field(default_factory=list)
 
@@ -228,12 +233,13 @@ class _Reader:
             if match:
                 spec = self._lookup(match["label"], fields, filled, line, section.name)
                 if spec is not None:
-                    hits.append(_Hit(spec, line, match["value"] or ""))
+                    elsewhere = spec not in fields
+                    hits.append(_Hit(spec, match["label"], line, match["value"] or "", elsewhere))
                     filled.update(spec.keys)
                     continue
                 if not (current and current.spec.followed_by) and _looks_like_label(match["label"]):
                     self.extra(section.name, match["label"], match["value"], line, "unknown_label", f"in section {section.name!r} is not a label of the {self.layout.name} layout")
-                    hits.append(_Hit(_UNKNOWN, line, ""))
+                    hits.append(_Hit(_UNKNOWN, match["label"], line, ""))
                     continue
             if current is None or current.spec is _UNKNOWN:
                 self.unplaced(section.name, line)
@@ -248,8 +254,10 @@ class _Reader:
 
     def read_fields(self, section: _Section, fields: Sequence[FieldSpec], target: dict[str, Any]) -> None:
         """Fill ``target`` from a section's ``Label: value`` lines."""
+        section_target = target
         for hit in self._collect(section, fields):
             spec = hit.spec
+            target = self.values if hit.elsewhere else section_target
             if spec.continuation == "items":
                 pieces = [p for p in [hit.value, *hit.items] if p.strip()]
                 value: Any = [v for v in (self.convert(spec, p, hit.line) for p in pieces) if v is not None]
@@ -261,13 +269,13 @@ class _Reader:
                 converted = self.convert(spec, hit.value, hit.line)
                 values = list(converted) if spec.type in PAIR_CONVERTERS else [converted]
             if any(key in target for key in spec.keys):
-                self.extra(section.name, spec.label[0], hit.value, hit.line, "duplicate_label", "appears again in the same document")
+                self.extra(section.name, hit.label, hit.value, hit.line, "duplicate_label", "appears again in the same document")
                 continue
             target.update(zip(spec.keys, values))
             if spec.followed_by:
                 target[spec.followed_by] = "\n".join(hit.following) or None
         for spec in fields:
-            if not spec.optional and not any(key in target for key in spec.keys):
+            if not spec.optional and not any(key in section_target for key in spec.keys):
                 self.warnings.add("missing_label", f"label {spec.label[0]!r} not found in section {section.name!r}", section.heading)
 
     # -- other section kinds ------------------------------------------------------------------

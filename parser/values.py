@@ -121,7 +121,7 @@ def convert_business_id(raw: str, warn: Warn) -> str | None:
     if not text:
         return None
     if not _BUSINESS_ID.match(text) or not ytunnus.is_valid(text):
-        warn("invalid_business_id", f"Y-tunnus {text!r} does not pass the check-digit test")
+        warn("invalid_business_id", f"{text!r} does not pass the check-digit test of a business ID")
     return text
 
 

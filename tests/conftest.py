@@ -1,0 +1,37 @@
+"""Shared fixtures: the sample corpus and the hand-written expected records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+EXPECTED = Path(__file__).resolve().parent / "expected"
+SAMPLES = ["S10673", "S10962", "S20334", "S21736", "asumisen-tukemisen-toimintamalli"]
+DESCRIPTIONS = SAMPLES[:4]
+
+
+def sample_path(stem: str) -> Path:
+    return CORPUS / f"{stem}.txt"
+
+
+def sample_text(stem: str) -> str:
+    return sample_path(stem).read_text(encoding="utf-8")
+
+
+def expected_record(stem: str) -> dict:
+    """The record written by hand from the source (everything but ``source``)."""
+    return json.loads((EXPECTED / f"{stem}.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(params=SAMPLES)
+def sample(request) -> str:
+    return request.param
+
+
+@pytest.fixture(params=DESCRIPTIONS)
+def description(request) -> str:
+    return request.param
