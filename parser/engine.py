@@ -25,6 +25,7 @@ from .values import CONVERTERS, PAIR_CONVERTERS
 _LABEL_LINE = regex.compile(r"^(?P<label>[^:]{1,150}?)\s*:(?:\s+(?P<value>.*))?$")
 _HEADING = regex.compile(r"^(?P<number>\d{1,2}(?:\.\d{1,2}){0,2})\.?\s+(?P<text>\S.{0,150})$")
 _CODE = regex.compile(r"^[A-Z]\d{5}$")
+_LONGEST_HEADING = 160
 #: How far from the top the title line may stand (page headers come first).
 _TITLE_WINDOW = 25
 #: How alike an unknown label or heading must be to a declared one to be read as a variant of it.
@@ -123,6 +124,9 @@ def split_sections(lines: Sequence[Line], layout: LayoutSpec, warnings: _Warning
     previous_number: tuple[int, ...] | None = None
     for line in lines:
         match = _HEADING.match(line.text)
+        if match is None and len(line.text) > _LONGEST_HEADING:
+            sections[-1].lines.append(line)  # a paragraph: too long to be a heading
+            continue
         heading_text = match["text"] if match else line.text
         key = normalise_label(heading_text)
         spec = index.get(key) if (match or not _LABEL_LINE.match(line.text)) else None
@@ -200,7 +204,7 @@ class _Reader:
 
     def _lookup(self, label: str, fields: Sequence[FieldSpec], filled: set[str], line: Line, section: str) -> FieldSpec | None:
         key = normalise_label(label)
-        candidates = [f for f in fields if key in {normalise_label(lbl) for lbl in f.label}]
+        candidates = [f for f in fields if key in f.normalised_labels]
         if not candidates:
             variants = {normalise_label(lbl): f for f in fields for lbl in f.label}
             variant = _similar(key, variants)
@@ -208,7 +212,7 @@ class _Reader:
                 self.warnings.add("label_variant", f"label {label!r} read as {variant.label[0]!r}", line)
                 return variant
             elsewhere = self.unique_labels.get(key)
-            if elsewhere is not None and elsewhere not in fields:
+            if elsewhere is not None and not any(elsewhere is own for own in fields):
                 self.warnings.add("label_out_of_section", f"label {label!r} found in section {section!r}, not in its own", line)
                 return elsewhere
             return None
@@ -233,7 +237,7 @@ class _Reader:
             if match:
                 spec = self._lookup(match["label"], fields, filled, line, section.name)
                 if spec is not None:
-                    elsewhere = spec not in fields
+                    elsewhere = not any(spec is own for own in fields)
                     hits.append(_Hit(spec, match["label"], line, match["value"] or "", elsewhere))
                     filled.update(spec.keys)
                     continue

@@ -11,7 +11,7 @@ is loaded, not silently while parsing.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any, Literal
 
@@ -61,6 +61,11 @@ class FieldSpec(Declaration):
         if pair != (self.type in PAIR_CONVERTERS):
             raise ValueError(f"type {self.type!r} needs {'two keys' if not pair else 'one key'}: {self.key!r}")
         return self
+
+    @cached_property
+    def normalised_labels(self) -> frozenset[str]:
+        """The labels in the form they are compared in."""
+        return frozenset(normalise_label(label) for label in self.label)
 
     @property
     def keys(self) -> list[str]:

@@ -1,0 +1,90 @@
+"""The clean stage on its own: characters, furniture, and lines cut by breaks."""
+
+from __future__ import annotations
+
+import pytest
+
+from parser.clean import clean, is_furniture, join_broken, normalise_text
+from parser.read.lines import Line
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("  Kuopion   kaupunki \t", "Kuopion kaupunki"),
+        ("560\u00a0897", "560 897"),
+        ("a\u202fb\u2009c", "a b c"),
+        ("sosiaali\u00adtyö", "sosiaalityö"),
+        ("\ufeffEuroopan", "Euroopan"),
+        ("ta\u0308ma\u0308", "tämä"),  # decomposed ä (NFD) becomes one character
+        ("zero\u200bwidth", "zerowidth"),
+        ("bell\x07", "bell"),
+        ("plain line", "plain line"),
+    ],
+)
+def test_normalise_text(raw, expected):
+    assert normalise_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Euroopan unioni", "Vipuvoimaa EU:lta", "Euroopan unioni Vipuvoimaa EU:lta", "Sivu 2 / 5", "Sivu 12/12", "2 (5)", "Page 3 of 4",
+     "https://www.eura2014.fi/rrtiepa/projekti.php?projektikoodi=S20334", "23.11.2026 12.00"],
+)
+def test_furniture(line):
+    assert is_furniture(line)
+
+
+@pytest.mark.parametrize("line", ["Euroopan unionin rakennerahastot", "Sivu 2 / 5 kertoo", "2", "Alkaa 1.7.2009 ja päättyy 31.8.2012", "Kunnat: Kuopio"])
+def test_not_furniture(line):
+    assert not is_furniture(line)
+
+
+@pytest.mark.parametrize(
+    "first, second, joined",
+    [
+        ("muutaman kerran", "vuodessa suunnittelemaan", "muutaman kerran vuodessa suunnittelemaan"),
+        ("Etelä-", "Savon elinkeino-", "Etelä-Savon elinkeino-"),
+        ("liikenne-", "ja ympäristökeskus", "liikenne- ja ympäristökeskus"),
+        ("päätty-", "essä", "päätty-essä"),  # the hyphen is a character of the text: kept
+        ("2010-", "2012", "2010-2012"),
+        ("- vahva", "osatyökykyisyys", "- vahva osatyökykyisyys"),
+    ],
+)
+def test_join_broken(first, second, joined):
+    assert join_broken(first, second) == joined
+
+
+def lines(*texts: str) -> list[Line]:
+    return [Line(text, number) for number, text in enumerate(texts, 1)]
+
+
+def test_clean_heals_a_paragraph_cut_by_furniture_and_keeps_line_numbers():
+    cleaned = clean(lines("Ryhmät ovat kokoontuneet muutaman kerran", "", "Sivu 2 / 3", "", "vuodessa suunnittelemaan.", "", "Uusi kappale."))
+    assert [(l.text, l.number) for l in cleaned] == [("Ryhmät ovat kokoontuneet muutaman kerran vuodessa suunnittelemaan.", 1), ("Uusi kappale.", 7)]
+
+
+def test_clean_keeps_consecutive_lines_apart():
+    """Without a break between them, a lower-case line is a line of its own (a justification)."""
+    cleaned = clean(lines("Luonnonvarojen käytön kestävyys 0 0", "hankkeella ei vaikutusta"))
+    assert [l.text for l in cleaned] == ["Luonnonvarojen käytön kestävyys 0 0", "hankkeella ei vaikutusta"]
+
+
+def test_clean_does_not_join_after_a_sentence_or_before_a_capital():
+    cleaned = clean(lines("Projekti päättyi.", "", "jatko suunnitellaan", "", "Polutus tulokset XXX", "", "Kokonaisuutena kaikilla"))
+    assert [l.text for l in cleaned] == ["Projekti päättyi.", "jatko suunnitellaan", "Polutus tulokset XXX", "Kokonaisuutena kaikilla"]
+
+
+def test_clean_joins_soft_wrapped_lines_across_a_page_break():
+    raw = [
+        Line("Hankkeen yhteyshenkilön nimi: Tanja", 1, 1, soft_wrapped=True),
+        Line("Sivu 1 / 2", 2, 1),
+        Line("Euroopan unioni Vipuvoimaa EU:lta", 3, 2, page_break_before=True),
+        Line("Bäck", 4, 2),
+    ]
+    assert [(l.text, l.number) for l in clean(raw)] == [("Hankkeen yhteyshenkilön nimi: Tanja Bäck", 1)]
+
+
+def test_a_page_boundary_alone_is_a_break():
+    raw = [Line("toiminta jatkuu", 1, 1), Line("edelleen kaupungin varoin.", 2, 2, page_break_before=True)]
+    assert [l.text for l in clean(raw)] == ["toiminta jatkuu edelleen kaupungin varoin."]
