@@ -34,6 +34,8 @@ _FURNITURE = regex.compile("|".join(f"(?:{pattern})" for pattern in FURNITURE_PA
 _SPACES = regex.compile(r"[\p{Zs}\t\v\f]+")
 _INVISIBLE = regex.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]|[\p{Cc}--[\t\n\r\f\v]]", regex.V1)
 _ODD = re.compile("[\x00-\x1f\x7f-\xa0\xad\u1680\u2000-\u200f\u2028-\u202f\u205f-\u2064\u3000\ufeff]| {2}")
+# A numbered heading, a "Label:" line, or a list item.
+_NEW_LINE_START = regex.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,2}\.?\s+\p{Lu}|\p{Lu}[^:]{0,80}:(?:\s|$)|[-–•*]\s)")
 _SENTENCE_END = (".", "!", "?", ":", ";")
 # A Finnish suspended hyphen ("sosiaali- ja terveyspalvelut") keeps its space before these.
 _CONJUNCTIONS = frozenset({"ja", "tai", "sekä", "eli", "että", "kuin", "vai", "ynnä", "and", "or", "och", "eller"})
@@ -73,20 +75,37 @@ def _continues(previous: str, following: str) -> bool:
     return bool(following) and following[0].islower() and not previous.endswith(_SENTENCE_END)
 
 
-def clean(lines: Iterable[Line]) -> list[Line]:
-    """Normalise, remove furniture and heal breaks; return the content lines."""
+def _starts_anew(text: str) -> bool:
+    """A heading, a ``Label: value`` line or a list item: it starts a line of its own."""
+    return _NEW_LINE_START.match(text) is not None
+
+
+def clean(lines: Iterable[Line], *, page_breaks_known: bool = False) -> list[Line]:
+    """Normalise, remove furniture and heal breaks; return the content lines.
+
+    ``page_breaks_known``: a PDF reader knows where its pages end, and from the geometry whether
+    a line goes on (``soft_wrapped``); a web page has no pages. Only a text export hides its
+    page breaks among its blank lines, so only there does a lower-case line after a blank line
+    or furniture continue the line before it (when that did not end a sentence).
+    """
+    guess = not page_breaks_known
     content: list[Line] = []
-    broken = False  # a blank line, furniture or a page boundary since the last content line
+    broken = False  # a possible hidden page break since the last content line (text exports)
+    page_crossed = False  # a page boundary or page furniture since the last content line
     wrapped = False  # the last content line was soft-wrapped by the reader
     for line in lines:
         text = normalise_text(line.text)
         if line.page_break_before:
-            broken = True
+            broken, page_crossed = guess, True
         if not text or is_furniture(text):
-            broken = True
+            broken = broken or guess
+            page_crossed = page_crossed or bool(text)
             continue
         previous = content[-1] if content else None
-        if previous is not None and (wrapped or (broken and _continues(previous.text, text))):
+        # Geometry cannot tell a paragraph that ends on a page's last line from one that goes
+        # on: across a page, a heading or a label line is never the rest of the line before.
+        joins_wrap = wrapped and not (page_crossed and _starts_anew(text))
+        if previous is not None and (joins_wrap or (broken and _continues(previous.text, text))):
             content[-1] = Line(
                 join_broken(previous.text, text),
                 previous.number,
@@ -97,5 +116,5 @@ def clean(lines: Iterable[Line]) -> list[Line]:
         else:
             content.append(Line(text, line.number, line.page, line.page_break_before, line.soft_wrapped))
         wrapped = line.soft_wrapped
-        broken = False
+        broken = page_crossed = False
     return content

@@ -21,7 +21,7 @@ def parse_bytes(data: bytes, path: str, *, pdf_engine: str = "pdfium", max_pages
     Raises :class:`UnreadableDocument` with a one-line message when the bytes are no document.
     """
     read = read_document(data, path, pdf_engine=pdf_engine, max_pages=max_pages)
-    lines = clean(read.lines)
+    lines = clean(read.lines, page_breaks_known=read.page_breaks_known)
     if not lines:
         raise UnreadableDocument("no text: the document holds nothing but page furniture or blanks")
     parsed = parse_lines(lines)

@@ -88,3 +88,25 @@ def test_clean_joins_soft_wrapped_lines_across_a_page_break():
 def test_a_page_boundary_alone_is_a_break():
     raw = [Line("toiminta jatkuu", 1, 1), Line("edelleen kaupungin varoin.", 2, 2, page_break_before=True)]
     assert [l.text for l in clean(raw)] == ["toiminta jatkuu edelleen kaupungin varoin."]
+
+
+def test_pdf_blank_lines_are_paragraph_gaps_not_page_breaks():
+    raw = [Line("Luonnonvarojen käytön kestävyys 0 0", 1, 1), Line("", 2, 1), Line("hankkeella ei vaikutusta", 3, 1)]
+    assert [l.text for l in clean(raw, page_breaks_known=True)] == ["Luonnonvarojen käytön kestävyys 0 0", "hankkeella ei vaikutusta"]
+    assert [l.text for l in clean(raw)] == ["Luonnonvarojen käytön kestävyys 0 0 hankkeella ei vaikutusta"]
+
+
+def test_pdf_page_break_without_a_wrap_is_not_joined():
+    raw = [Line("toiminta jatkuu", 1, 1), Line("Sivu 1 / 2", 2, 1), Line("edelleen kaupungin varoin.", 3, 2, page_break_before=True)]
+    assert [l.text for l in clean(raw, page_breaks_known=True)] == ["toiminta jatkuu", "edelleen kaupungin varoin."]
+
+
+@pytest.mark.parametrize("following", ["7. Projektin julkinen rahoitus, euroa", "Yhteyshenkilön sähköpostisoite: a@b.fi", "- Palveluntuottajayhteistyö"])
+def test_a_wrap_flag_across_a_page_never_swallows_a_heading_label_or_list_item(following):
+    raw = [
+        Line("kehittämiseksi ja toteuttamiseksi.", 1, 1, soft_wrapped=True),
+        Line("Sivu 1 / 2", 2, 1),
+        Line("Euroopan unioni Vipuvoimaa EU:lta", 3, 2, page_break_before=True),
+        Line(following, 4, 2),
+    ]
+    assert [l.text for l in clean(raw, page_breaks_known=True)] == ["kehittämiseksi ja toteuttamiseksi.", following]

@@ -40,6 +40,14 @@ class ReadResult:
     lines: list[Line]
     pages: int | None = None
 
+    @property
+    def page_breaks_known(self) -> bool:
+        """Whether the reader saw every page break (PDF) or there are none (web page).
+
+        A text export hides its page breaks among its blank lines.
+        """
+        return self.format != "txt"
+
 
 def _looks_like(data: bytes) -> str | None:
     return next((what for magic, what in _MAGIC if data.startswith(magic)), None)
