@@ -10,6 +10,7 @@ import click
 
 from . import __version__
 from .read import PDF_ENGINE_NAMES
+from .reference import REFERENCE_FOLDER
 from .runner import DEFAULT_TIMEOUT, Limits, parse_files
 
 
@@ -24,14 +25,21 @@ def cli() -> None:
 
 
 def _expand(paths: tuple[str, ...]) -> list[str]:
-    """Files as given; a folder stands for the files in it, sorted, so ``esr parse corpus`` works."""
+    """Files as given; a folder stands for the documents in it, sorted, so ``esr parse corpus``
+    works. Hidden files and ``reference`` folders (the project lists and the municipality key,
+    which are data for ``esr build``, not documents) are left out of a folder."""
     files: list[str] = []
     for path in paths:
         folder = Path(path)
-        if folder.is_dir():
-            files.extend(str(p) for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith("."))
-        else:
+        if not folder.is_dir():
             files.append(path)
+            continue
+        if folder.name == REFERENCE_FOLDER:
+            continue
+        for file in sorted(folder.rglob("*")):
+            parts = file.relative_to(folder).parts
+            if file.is_file() and not any(p.startswith(".") or p == REFERENCE_FOLDER for p in parts):
+                files.append(str(file))
     return files
 
 
@@ -71,6 +79,59 @@ def parse(files: tuple[str, ...], output_format: str, pdf_engine: str, timeout: 
         click.echo(json.dumps(documents[0] if single else documents, ensure_ascii=False, indent=2))
     if failed:
         click.echo(f"esr: {failed} of {len(paths)} file(s) could not be read", err=True)
+        sys.exit(1)
+
+
+@cli.command(name="build")
+@click.argument("corpus", default="corpus", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--db", "db_path", default="db/esr.db", show_default=True, type=click.Path(dir_okay=False, path_type=Path), help="The database to build or bring up to date.")
+@click.option("--full", is_flag=True, help="Parse every document again and rebuild from an empty database.")
+@click.option("--strict", is_flag=True, help="Treat warnings as failures: exit 1 if the archive holds any.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
+@click.option("--pdf-engine", type=click.Choice(PDF_ENGINE_NAMES), default="pdfium", show_default=True, help="PDF text extractor.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True, help="Seconds one file may take before it is recorded as failed.")
+@click.option("--no-contacts", is_flag=True, help="Leave the contact person's e-mail and phone out of the archive (for a public build).")
+def build_command(corpus: Path, db_path: Path, full: bool, strict: bool, jobs: int | None, pdf_engine: str, timeout: float, no_contacts: bool) -> None:
+    """Build the SQLite archive from the documents and reference lists under CORPUS.
+
+    Documents are every file under CORPUS except CORPUS/reference/, which holds the official
+    project lists and the municipality key. The database is built beside the old one and moved
+    into place when complete; unchanged documents are not parsed again (--full parses all).
+    One bad document never stops the build: it is recorded as failed, and the exit code is 1.
+
+    \b
+    Examples:
+      esr build
+      esr build corpus --db db/esr.db --full
+    """
+    from .archive.build import build
+
+    progress = None
+
+    def plan(count: int) -> None:
+        nonlocal progress
+        if sys.stderr.isatty() and count:
+            progress = click.progressbar(length=count, label="Parsing", file=sys.stderr, show_pos=True, show_eta=True)
+            progress.__enter__()
+
+    def parsed(outcome) -> None:
+        if progress is not None:
+            progress.update(1)
+
+    try:
+        report = build(
+            corpus, db_path, full=full, jobs=jobs, pdf_engine=pdf_engine, limits=Limits(timeout=timeout),
+            include_contacts=not no_contacts, on_plan=plan, on_parsed=parsed,
+        )
+    finally:
+        if progress is not None:
+            progress.__exit__(None, None, None)
+    for path, error in report.failures:
+        click.echo(f"esr: error: {path}: {error}", err=True)
+    for note in report.notes:
+        click.echo(f"esr: note: {note}", err=True)
+    click.echo(report.summary(), err=True)
+    if report.failed or (strict and report.warnings):
         sys.exit(1)
 
 

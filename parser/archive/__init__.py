@@ -1,0 +1,1 @@
+"""Archive: parsed records and reference data into one SQLite database (sqlite-utils)."""

@@ -1,0 +1,332 @@
+"""Build the SQLite archive from a corpus folder: atomic, incremental, parallel.
+
+The new database is always written beside the old one (``.esr.db.<pid>.tmp``) and moved into
+place with one ``os.replace`` when it is complete, so a build that is interrupted leaves the
+previous database as it was. A document whose content hash is unchanged is not parsed again;
+a removed document's rows disappear; ``full=True`` starts from an empty database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .. import __version__
+from ..runner import Limits, Outcome, parse_files
+from . import schema
+from .load_reference import MUNICIPALITY_KEY, PROJECT_LISTS, REFERENCE_FOLDER, load_municipalities, load_project_list, reference_files
+from .place_codes import PlaceMatcher, match_project_places
+from .rows import child_rows, document_row, project_row, warning_rows
+
+#: Files in the corpus that are not documents.
+_NOT_DOCUMENTS = frozenset({"readme", "readme.md", "readme.txt", "license", "notice"})
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the summary line and the exit code."""
+
+    documents: int = 0
+    parsed: int = 0
+    skipped: int = 0
+    failed: int = 0
+    removed: int = 0
+    warnings: int = 0
+    nothing_changed: bool = False
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    #: Things the user should know that are not a document's fault (a missing reference file).
+    notes: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One line for the terminal."""
+        if self.nothing_changed:
+            return f"esr: nothing changed: {self.documents} documents, all up to date"
+        return (
+            f"esr: {self.documents} documents: {self.parsed} parsed, {self.skipped} unchanged, "
+            f"{self.failed} failed, {self.removed} removed; {self.warnings} warnings in the archive"
+        )
+
+
+def document_id(corpus: Path, path: Path) -> str:
+    """A document's id: its path inside the corpus, with ``/`` on every platform."""
+    return path.relative_to(corpus).as_posix()
+
+
+def scan_corpus(corpus: Path) -> dict[str, Path]:
+    """Every document file of the corpus by id, sorted; reference data and hidden files left out."""
+    documents: dict[str, Path] = {}
+    for path in sorted(corpus.rglob("*")):
+        relative = path.relative_to(corpus)
+        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+            continue
+        if relative.parts[0] == REFERENCE_FOLDER or path.name.casefold() in _NOT_DOCUMENTS:
+            continue
+        documents[relative.as_posix()] = path
+    return documents
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def parser_fingerprint() -> str:
+    """A hash of the code and declarations that turn a file into a record.
+
+    When it changes, every document is parsed again: cached rows from older code would differ
+    from what a full build gives.
+    """
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted([*package.glob("*.py"), *package.glob("read/*.py"), *package.glob("layouts/*")]):
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class _OldState:
+    documents: dict[str, tuple[str, str | None]]  # id -> (sha256, project_code)
+    info: dict[str, str]
+
+
+def _read_old_state(db_path: Path) -> _OldState | None:
+    """What the previous build recorded, or ``None`` when there is no usable database."""
+    if not db_path.exists():
+        return None
+    try:
+        connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            documents = {row[0]: (row[1], row[2]) for row in connection.execute("select id, sha256, project_code from documents")}
+            info = dict(connection.execute("select key, value from build_info"))
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return None  # not our database, or damaged: build a new one from scratch
+    return _OldState(documents, info)
+
+
+def _delete_project(db: sqlite_utils.Database, code: str) -> None:
+    for table in schema.PROJECT_CHILD_TABLES:
+        db.execute(f"delete from [{table.name}] where project_code = ?", [code])
+    db.execute("delete from projects where code = ?", [code])
+
+
+def _delete_document(db: sqlite_utils.Database, doc_id: str) -> None:
+    for (code,) in db.execute("select code from projects where document_id = ?", [doc_id]).fetchall():
+        _delete_project(db, code)
+    db.execute("delete from parse_warnings where document_id = ?", [doc_id])
+    db.execute("delete from documents where id = ?", [doc_id])
+
+
+def _append_warning(db: sqlite_utils.Database, doc_id: str, code: str, message: str) -> None:
+    (last,) = db.execute("select coalesce(max(position), 0) from parse_warnings where document_id = ?", [doc_id]).fetchone()
+    db["parse_warnings"].insert({"document_id": doc_id, "position": last + 1, "code": code, "message": message, "line": None})
+
+
+class _Loader:
+    """Collects the rows of newly parsed documents and writes them in few, large inserts."""
+
+    def __init__(self, db: sqlite_utils.Database, *, include_contacts: bool) -> None:
+        self.db = db
+        self.include_contacts = include_contacts
+        self.rows: dict[str, list[dict[str, Any]]] = {table.name: [] for table in schema.TABLES}
+        self.holders = {code: doc for code, doc in db.execute("select code, document_id from projects")}
+        self.new_projects: list[str] = []
+
+    def add(self, doc_id: str, sha256: str, outcome: Outcome) -> None:
+        document = outcome.document
+        self.rows["documents"].append(document_row(doc_id, document, path=doc_id, sha256=sha256, error=outcome.error))
+        if document is None:
+            return
+        warnings = [w.model_dump() for w in document.warnings]
+        project = document.project
+        if project is not None:
+            warnings.extend(self._add_project(doc_id, json.loads(project.model_dump_json())))
+        self.rows["parse_warnings"].extend(warning_rows(doc_id, warnings))
+
+    def _add_project(self, doc_id: str, project: dict[str, Any]) -> list[dict[str, Any]]:
+        code = project.get("code")
+        if not code:
+            return [{"code": "no_project_code", "message": "the description has no project code, so it is not in projects", "line": None}]
+        holder = self.holders.get(code)
+        if holder is not None and holder < doc_id:
+            # Two documents describe one project: the first by path is the one loaded.
+            return [{"code": "duplicate_project", "message": f"project {code} is loaded from {holder}, which comes first", "line": None}]
+        if holder is not None:
+            _delete_project(self.db, code)
+            _append_warning(self.db, holder, "duplicate_project", f"project {code} is loaded from {doc_id}, which comes first")
+        self.holders[code] = doc_id
+        self.new_projects.append(code)
+        row = project_row(project, doc_id)
+        if not self.include_contacts:
+            row["contact_email"] = row["contact_phone"] = None
+        self.rows["projects"].append(row)
+        for table, rows in child_rows(project).items():
+            self.rows[table].extend(rows)
+        return []
+
+    def flush(self) -> None:
+        for table in schema.TABLES:
+            rows = self.rows[table.name]
+            if rows:
+                self.db[table.name].insert_all(rows, batch_size=1000)
+                rows.clear()
+
+
+_ORGANISATIONS_SQL = """
+insert into organisations (business_id, name, type, implementer_projects, co_implementer_projects)
+select business_id, name, type,
+  (select count(*) from projects p where p.implementer_business_id = ranked.business_id),
+  (select count(distinct c.project_code) from co_implementers c where c.business_id = ranked.business_id)
+from (
+  select business_id, name, type,
+    row_number() over (partition by business_id order by start_date desc, code desc, role) as newest
+  from (
+    select implementer_business_id as business_id, implementer_name as name, implementer_type as type, start_date, code, 1 as role
+    from projects where implementer_business_id is not null
+    union all
+    select c.business_id, c.name, c.type, p.start_date, p.code, 2 as role
+    from co_implementers c join projects p on p.code = c.project_code where c.business_id is not null
+  )
+) as ranked
+where newest = 1
+"""
+
+
+def rebuild_organisations(db: sqlite_utils.Database) -> None:
+    """One row per business ID, named as the most recent project writes it."""
+    db.execute("delete from organisations")
+    db.execute(_ORGANISATIONS_SQL)
+
+
+def build(
+    corpus: Path,
+    db_path: Path,
+    *,
+    full: bool = False,
+    jobs: int | None = None,
+    pdf_engine: str = "pdfium",
+    limits: Limits = Limits(),
+    include_contacts: bool = True,
+    on_parsed: Callable[[Outcome], None] | None = None,
+    on_plan: Callable[[int], None] | None = None,
+) -> BuildReport:
+    """Build (or bring up to date) the archive at ``db_path`` from the files under ``corpus``."""
+    report = BuildReport()
+    started = time.perf_counter()
+    documents = scan_corpus(corpus)
+    hashes = {doc_id: file_sha256(path) for doc_id, path in documents.items()}
+    references = reference_files(corpus)
+    reference_hashes = {name: file_sha256(path) for name, path in references.items()}
+    info = {
+        "parser": parser_fingerprint(),
+        "references": json.dumps(reference_hashes, sort_keys=True),
+        "contacts": "included" if include_contacts else "left out",
+    }
+    report.documents = len(documents)
+    for name in (*PROJECT_LISTS, MUNICIPALITY_KEY):
+        if name not in references:
+            report.notes.append(f"{REFERENCE_FOLDER}/{name} is missing from the corpus: its table stays empty")
+    old = None if full else _read_old_state(db_path)
+    if old is not None and old.info.get("parser") == info["parser"] and old.info.get("contacts") == info["contacts"]:
+        removed = sorted(set(old.documents) - set(documents))
+        changed = {doc_id for doc_id, digest in hashes.items() if old.documents.get(doc_id, (None,))[0] != digest}
+        # A project whose loaded document changes or goes may now come from another document.
+        codes = {old.documents[doc_id][1] for doc_id in [*removed, *changed] if doc_id in old.documents} - {None}
+        changed |= {doc_id for doc_id, (_, code) in old.documents.items() if code in codes and doc_id in documents}
+        references_changed = old.info.get("references") != info["references"]
+    else:
+        old, removed, changed, references_changed = None, [], set(documents), True
+    to_parse = sorted(changed)
+    report.skipped = len(documents) - len(to_parse)
+    report.removed = len(removed)
+    report.seconds["scan"] = time.perf_counter() - started
+    if old is not None and not to_parse and not removed and not references_changed:
+        report.nothing_changed = True
+        return report
+
+    if on_plan is not None:
+        on_plan(len(to_parse))
+    started = time.perf_counter()
+    outcomes: list[tuple[str, Outcome]] = []
+    for doc_id, outcome in zip(to_parse, parse_files([str(documents[d]) for d in to_parse], jobs=jobs, pdf_engine=pdf_engine, limits=limits)):
+        outcomes.append((doc_id, outcome))
+        if outcome.error is not None:
+            report.failures.append((doc_id, outcome.error))
+        if on_parsed is not None:
+            on_parsed(outcome)
+    report.parsed = len(outcomes) - len(report.failures)
+    report.failed = len(report.failures)
+    report.seconds["parse"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
+    _remove_stale_temporaries(db_path)
+    try:
+        if old is None:
+            temporary.unlink(missing_ok=True)
+        else:
+            shutil.copyfile(db_path, temporary)
+        with sqlite_utils.Database(temporary) as db:
+            if old is None:
+                schema.create_schema(db)
+            with db.atomic():
+                if references_changed:
+                    load_project_list(db, references)
+                    load_municipalities(db, references)
+                for doc_id in [*removed, *to_parse]:
+                    _delete_document(db, doc_id)
+                loader = _Loader(db, include_contacts=include_contacts)
+                for doc_id, outcome in outcomes:
+                    loader.add(doc_id, hashes[doc_id], outcome)
+                loader.flush()
+                report.seconds["load"] = time.perf_counter() - started
+                started = time.perf_counter()
+                matcher = PlaceMatcher.from_db(db)
+                match_project_places(db, matcher, None if references_changed else loader.new_projects)
+                rebuild_organisations(db)
+                db["build_info"].upsert_all([{"key": k, "value": v} for k, v in sorted(info.items())], pk="key")
+            (report.warnings,) = db.execute("select count(*) from parse_warnings").fetchone()
+            db.execute("analyze")
+        report.seconds["index"] = time.perf_counter() - started
+        os.replace(temporary, db_path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return report
+
+
+def _remove_stale_temporaries(db_path: Path) -> None:
+    """Temporary files of builds that were killed: their process is gone."""
+    for stale in db_path.parent.glob(f".{db_path.name}.*.tmp"):
+        pid = stale.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and not _alive(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+

@@ -1,0 +1,40 @@
+"""Load the reference data shipped in ``corpus/reference/`` into the archive.
+
+The official project lists (``project_list``) and Statistics Finland's municipality key
+(``municipalities``); reading and repairing them is :mod:`parser.reference`'s job.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+
+from ..reference import REFERENCE_FOLDER
+from ..reference.places import read_municipalities
+from ..reference.project_lists import read_project_list
+PROJECT_LISTS = ("projektilista-2007-2013.csv", "projektilista-2014-2020-snapshot.csv")
+MUNICIPALITY_KEY = "municipalities.csv"
+
+
+def reference_files(corpus: Path) -> dict[str, Path]:
+    """The reference files present in the corpus, by file name."""
+    folder = corpus / REFERENCE_FOLDER
+    return {name: folder / name for name in (*PROJECT_LISTS, MUNICIPALITY_KEY) if (folder / name).is_file()}
+
+
+def load_project_list(db: sqlite_utils.Database, references: dict[str, Path]) -> None:
+    """Replace ``project_list`` with every row of the official lists, repaired or flagged."""
+    db.execute("delete from project_list")
+    for name in PROJECT_LISTS:
+        if name in references:
+            rows = (row.model_dump(mode="json") for row in read_project_list(references[name]))
+            db["project_list"].insert_all(rows, batch_size=2000)
+
+
+def load_municipalities(db: sqlite_utils.Database, references: dict[str, Path]) -> None:
+    """Replace ``municipalities`` with the municipality key."""
+    db.execute("delete from municipalities")
+    if MUNICIPALITY_KEY in references:
+        rows = (row.model_dump(mode="json") for row in read_municipalities(references[MUNICIPALITY_KEY]))
+        db["municipalities"].insert_all(rows, batch_size=2000)

@@ -1,0 +1,137 @@
+"""From a parsed document to the rows of the archive's tables (DATA-CONTRACT.md section 3).
+
+Pure functions: no database here. The project's scalar members are flattened with ``_``
+(``implementer.business_id`` → ``implementer_business_id``); the members of ``funding`` and
+``texts`` lose their group's name (``eu_state_granted``, ``summary``), as the contract's example
+``eu_state_granted`` does, because those names are unambiguous on their own.
+"""
+
+from __future__ import annotations
+
+import datetime
+import types
+import typing
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..records import Document, Project
+
+#: Groups whose members keep their own name as a column.
+_UNPREFIXED = frozenset({"funding", "texts"})
+
+
+def column_name(path: tuple[str, ...]) -> str:
+    """The column of a nested project member: ``("implementer", "name")`` → ``implementer_name``."""
+    if len(path) > 1 and path[0] in _UNPREFIXED:
+        path = path[1:]
+    return "_".join(path)
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``Foo | None`` → ``Foo``."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(members) == 1:
+            return members[0]
+    return annotation
+
+
+def _scalar_columns(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], type]]:
+    for name, field in model.model_fields.items():
+        annotation = _unwrap(field.annotation)
+        path = (*prefix, name)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield from _scalar_columns(annotation, path)
+        elif typing.get_origin(annotation) is list:
+            continue  # lists are tables of their own
+        else:
+            yield path, annotation
+
+
+#: Members that have tables of their own rather than columns of ``projects``.
+_OWN_TABLES = frozenset({"horizontal"})
+_SQL_TYPES = {str: str, int: int, bool: int, datetime.date: str}
+
+#: The ``projects`` columns: (member path, column name, SQLite type), in contract order.
+PROJECT_COLUMNS: tuple[tuple[tuple[str, ...], str, type], ...] = tuple(
+    (path, column_name(path), _SQL_TYPES[annotation])
+    for path, annotation in _scalar_columns(Project)
+    if path[0] not in _OWN_TABLES
+)
+
+
+def _get(data: dict[str, Any] | None, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if data is None:
+            return None
+        data = data.get(key)
+    return data
+
+
+def _sql_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def project_row(project: dict[str, Any], document_id: str) -> dict[str, Any]:
+    """The ``projects`` row of a project (as dumped by pydantic in JSON mode)."""
+    row = {column: _sql_value(_get(project, path)) for path, column, _ in PROJECT_COLUMNS}
+    row["document_id"] = document_id
+    return row
+
+
+def child_rows(project: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The rows of the project's many-row tables, each keyed by the project code."""
+    code = project["code"]
+    horizontal = project.get("horizontal") or {}
+    area = project.get("area") or {}
+    return {
+        "co_implementers": [
+            {"project_code": code, "position": i, **item} for i, item in enumerate(project.get("co_implementers", []), 1)
+        ],
+        "project_areas": [
+            {"project_code": code, "level": level, "position": i, "name": name}
+            for level, member in (("region", "regions"), ("subregion", "subregions"), ("municipality", "municipalities"))
+            for i, name in enumerate(area.get(member) or [], 1)
+        ],
+        "indicators": [{"project_code": code, "position": i, **item} for i, item in enumerate(project.get("indicators", []), 1)],
+        "horizontal_ratings": [
+            {"project_code": code, "principle": principle, "rating": rating} for principle, rating in horizontal.items() if rating is not None
+        ],
+        "sustainability_scores": [
+            {"project_code": code, "position": i, **item} for i, item in enumerate(project.get("sustainability", []), 1)
+        ],
+        "extra_fields": [{"project_code": code, "position": i, **item} for i, item in enumerate(project.get("extra_fields", []), 1)],
+    }
+
+
+def document_row(document_id: str, document: Document | None, *, path: str, sha256: str, error: str | None) -> dict[str, Any]:
+    """The ``documents`` row: a parsed document, or a failed one with its error."""
+    if document is None:
+        return {
+            "id": document_id, "path": path, "sha256": sha256, "format": None, "pages": None, "kind": None,
+            "template": None, "title": None, "project_code": None, "status": "failed", "error": error, "text": None,
+        }
+    project = document.project
+    return {
+        "id": document_id,
+        "path": path,
+        "sha256": sha256,
+        "format": document.source.format,
+        "pages": document.source.pages,
+        "kind": document.kind,
+        "template": document.template,
+        "title": document.title,
+        "project_code": project.code if project else None,
+        "status": "parsed",
+        "error": None,
+        "text": document.text,
+    }
+
+
+def warning_rows(document_id: str, warnings: list[dict[str, Any]], start: int = 1) -> list[dict[str, Any]]:
+    """``parse_warnings`` rows of one document, numbered from ``start``."""
+    return [{"document_id": document_id, "position": i, **warning} for i, warning in enumerate(warnings, start)]

@@ -1,0 +1,203 @@
+"""The archive's tables, keys, indexes and views, declared once (DATA-CONTRACT.md section 3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from .rows import PROJECT_COLUMNS
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One table: its columns in order, primary key, foreign keys and filtered columns."""
+
+    name: str
+    columns: dict[str, type]
+    pk: str | tuple[str, ...]
+    foreign_keys: tuple[tuple[str, str, str], ...] = ()
+    #: Columns users filter, facet or join on: each gets an index.
+    indexes: tuple[str | tuple[str, ...], ...] = ()
+    not_null: tuple[str, ...] = field(default=())
+
+
+DOCUMENTS = TableSpec(
+    "documents",
+    {
+        "id": str, "path": str, "sha256": str, "format": str, "pages": int, "kind": str, "template": str,
+        "title": str, "project_code": str, "status": str, "error": str, "text": str,
+    },
+    pk="id",
+    indexes=("kind", "template", "status", "format", "project_code"),
+)
+
+PROJECTS = TableSpec(
+    "projects",
+    {"code": str, **{column: kind for _, column, kind in PROJECT_COLUMNS if column != "code"}, "document_id": str},
+    pk="code",
+    foreign_keys=(("document_id", "documents", "id"), ("implementer_business_id", "organisations", "business_id")),
+    indexes=(
+        "fund", "period", "managing_authority", "status", "priority_axis_number", "specific_objective_number",
+        "implementer_business_id", "implementer_type", "start_date", "end_date", "document_id",
+    ),
+)
+
+ORGANISATIONS = TableSpec(
+    "organisations",
+    {"business_id": str, "name": str, "type": str, "implementer_projects": int, "co_implementer_projects": int},
+    pk="business_id",
+    indexes=("type", "name"),
+)
+
+CO_IMPLEMENTERS = TableSpec(
+    "co_implementers",
+    {"project_code": str, "position": int, "name": str, "type": str, "business_id": str},
+    pk=("project_code", "position"),
+    foreign_keys=(("project_code", "projects", "code"), ("business_id", "organisations", "business_id")),
+    indexes=("business_id", "type"),
+)
+
+PROJECT_AREAS = TableSpec(
+    "project_areas",
+    {"project_code": str, "level": str, "position": int, "name": str, "code": str, "key_year": int, "match": str},
+    pk=("project_code", "level", "position"),
+    foreign_keys=(("project_code", "projects", "code"),),
+    indexes=("level", "name", "code", ("level", "code")),
+)
+
+INDICATORS = TableSpec(
+    "indicators",
+    {"project_code": str, "position": int, "indicator": str, "planned": int, "planned_women": int, "realised": int, "realised_women": int},
+    pk=("project_code", "position"),
+    foreign_keys=(("project_code", "projects", "code"),),
+    indexes=("indicator",),
+)
+
+HORIZONTAL_RATINGS = TableSpec(
+    "horizontal_ratings",
+    {"project_code": str, "principle": str, "rating": str},
+    pk=("project_code", "principle"),
+    foreign_keys=(("project_code", "projects", "code"),),
+    indexes=("principle", "rating"),
+)
+
+SUSTAINABILITY_SCORES = TableSpec(
+    "sustainability_scores",
+    {"project_code": str, "position": int, "group": str, "criterion": str, "direct": int, "indirect": int, "justification": str},
+    pk=("project_code", "position"),
+    foreign_keys=(("project_code", "projects", "code"),),
+    indexes=("criterion", "group"),
+)
+
+EXTRA_FIELDS = TableSpec(
+    "extra_fields",
+    {"project_code": str, "position": int, "section": str, "label": str, "value": str},
+    pk=("project_code", "position"),
+    foreign_keys=(("project_code", "projects", "code"),),
+    indexes=("label", "section"),
+)
+
+PARSE_WARNINGS = TableSpec(
+    "parse_warnings",
+    {"document_id": str, "position": int, "code": str, "message": str, "line": int},
+    pk=("document_id", "position"),
+    foreign_keys=(("document_id", "documents", "id"),),
+    indexes=("code",),
+)
+
+PROJECT_LIST = TableSpec(
+    "project_list",
+    {
+        "code": str, "fund": str, "name": str, "programme_section": str, "priority_axis_number": str,
+        "managing_authority": str, "status": str, "start_date": str, "end_date": str, "implementer_name": str,
+        "eu_state_granted": float, "eu_state_realised": float, "public_planned": float, "public_realised": float,
+        "source_list": str, "list_date": str, "line": int, "repair": str, "flag": str, "raw": str,
+    },
+    pk="code",
+    indexes=("fund", "managing_authority", "status", "priority_axis_number", "programme_section", "source_list", "flag", "start_date"),
+)
+
+MUNICIPALITIES = TableSpec(
+    "municipalities",
+    {
+        "year": int, "municipality_code": str, "municipality_fi": str, "municipality_sv": str, "subregion_code": str,
+        "subregion_fi": str, "subregion_sv": str, "region_code": str, "region_fi": str, "region_sv": str,
+        "ely_code": str, "ely_fi": str,
+    },
+    pk=("year", "municipality_code"),
+    indexes=("municipality_code", "municipality_fi", "subregion_code", "region_code"),
+)
+
+BUILD_INFO = TableSpec("build_info", {"key": str, "value": str}, pk="key")
+
+#: In creation order: a table comes after the tables its foreign keys name, where it can.
+TABLES = (
+    DOCUMENTS, ORGANISATIONS, PROJECTS, CO_IMPLEMENTERS, PROJECT_AREAS, INDICATORS, HORIZONTAL_RATINGS,
+    SUSTAINABILITY_SCORES, EXTRA_FIELDS, PARSE_WARNINGS, PROJECT_LIST, MUNICIPALITIES, BUILD_INFO,
+)
+PROJECT_CHILD_TABLES = (CO_IMPLEMENTERS, PROJECT_AREAS, INDICATORS, HORIZONTAL_RATINGS, SUSTAINABILITY_SCORES, EXTRA_FIELDS)
+
+#: Full-text search: the project texts, and the text of every document (the ``other`` ones
+#: have nothing else to search by).
+FTS = {
+    "projects": ["name", "summary", "target_groups_primary", "target_groups_indirect", "target_groups_description",
+                 "final_report_summary", "communication_plan", "dissemination_plan"],
+    "documents": ["title", "text"],
+}
+
+VIEWS = {
+    "funding_realisation": """
+select
+  p.code, p.name, p.period, p.fund, p.managing_authority, p.implementer_name, p.implementer_business_id,
+  p.start_date, p.end_date, p.status,
+  p.eu_state_granted, p.eu_state_realised, p.public_planned, p.public_realised,
+  round(1.0 * p.eu_state_realised / nullif(p.eu_state_granted, 0), 4) as eu_state_realisation_rate,
+  round(1.0 * p.public_realised / nullif(p.public_planned, 0), 4) as public_realisation_rate
+from projects p
+""",
+    # One row per differing value: a project's description against the official list. The
+    # unary + keeps the first select's columns free of a text affinity, so amounts stay numbers.
+    "discrepancies": """
+with pairs as (
+  select p.code, p.period, 'name' as field, +p.name as description_value, +l.name as list_value from projects p join project_list l on l.code = p.code
+  union all select p.code, p.period, 'implementer_name', p.implementer_name, l.implementer_name from projects p join project_list l on l.code = p.code
+  union all select p.code, p.period, 'managing_authority', p.managing_authority, l.managing_authority from projects p join project_list l on l.code = p.code
+  union all select p.code, p.period, 'status', p.status, l.status from projects p join project_list l on l.code = p.code
+  union all select p.code, p.period, 'start_date', p.start_date, l.start_date from projects p join project_list l on l.code = p.code
+  union all select p.code, p.period, 'end_date', p.end_date, l.end_date from projects p join project_list l on l.code = p.code
+  union all select p.code, p.period, 'fund', p.fund, l.fund from projects p join project_list l on l.code = p.code
+  union all select p.code, p.period, 'priority_axis_number', p.priority_axis_number, l.priority_axis_number from projects p join project_list l on l.code = p.code
+  union all select p.code, p.period, 'eu_state_granted', p.eu_state_granted, l.eu_state_granted from projects p join project_list l on l.code = p.code
+  union all select p.code, p.period, 'eu_state_realised', p.eu_state_realised, l.eu_state_realised from projects p join project_list l on l.code = p.code
+  union all select p.code, p.period, 'public_planned', p.public_planned, l.public_planned from projects p join project_list l on l.code = p.code
+  union all select p.code, p.period, 'public_realised', p.public_realised, l.public_realised from projects p join project_list l on l.code = p.code
+)
+select
+  pairs.code as project_code, pairs.period, pairs.field, pairs.description_value, pairs.list_value,
+  l.source_list, l.list_date
+from pairs join project_list l on l.code = pairs.code
+where
+  (pairs.description_value is null) != (pairs.list_value is null)
+  or (
+    pairs.description_value is not null and pairs.list_value is not null
+    and case
+      when typeof(pairs.description_value) in ('integer', 'real') or typeof(pairs.list_value) in ('integer', 'real')
+        then abs(pairs.description_value - pairs.list_value) >= 0.5
+      else lower(trim(pairs.description_value)) != lower(trim(pairs.list_value))
+    end
+  )
+""",
+}
+
+
+def create_schema(db: sqlite_utils.Database) -> None:
+    """Create every table (empty), its indexes, the full-text indexes and the views."""
+    for table in TABLES:
+        db[table.name].create(table.columns, pk=table.pk, foreign_keys=list(table.foreign_keys) or None, not_null=table.not_null or None)
+        for columns in table.indexes:
+            db[table.name].create_index([columns] if isinstance(columns, str) else list(columns))
+    for table, columns in FTS.items():
+        db[table].enable_fts(columns, create_triggers=True)
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql.strip(), replace=True)

@@ -1,0 +1,317 @@
+"""The archive: tables, keys, views, reference data, incremental and atomic builds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from parser.archive.build import build
+
+from .conftest import CORPUS, ROOT
+
+REFERENCE = CORPUS / "reference"
+
+
+def copy_corpus(target: Path, *, reference: bool = True) -> Path:
+    corpus = target / "corpus"
+    corpus.mkdir(parents=True)
+    for path in CORPUS.glob("*.txt"):
+        shutil.copy(path, corpus / path.name)
+    if reference:
+        shutil.copytree(REFERENCE, corpus / "reference")
+    return corpus
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> sqlite_utils.Database:
+    folder = tmp_path_factory.mktemp("archive")
+    corpus = copy_corpus(folder)
+    report = build(corpus, folder / "esr.db")
+    assert (report.parsed, report.failed) == (5, 0)
+    return sqlite_utils.Database(folder / "esr.db")
+
+
+def count(db: sqlite_utils.Database, sql: str, params=()) -> int:
+    return db.execute(sql, params).fetchone()[0]
+
+
+def dump(path: Path) -> dict[str, list[tuple]]:
+    """Every table's rows, sorted: the database's content, whatever the order rows were written in."""
+    db = sqlite_utils.Database(path)
+    return {
+        name: sorted(db.execute(f"select * from [{name}]").fetchall(), key=repr)
+        for name in db.table_names()
+        if "_fts" not in name and not name.startswith("sqlite_")
+    }
+
+
+def test_row_counts_of_every_table(archive):
+    # Counted by hand from the five documents and the reference files.
+    tables = [name for name in archive.table_names() if "_fts" not in name and not name.startswith("sqlite_")]
+    assert {name: archive[name].count for name in tables} == {
+        "documents": 5,
+        "projects": 4,
+        "organisations": 3,  # Kuopion kaupunki (twice), Jupiter-säätiö, KRIS-Oulu ry
+        "co_implementers": 0,
+        "project_areas": 39,  # S10962 1+5+6, S10673 1+4+16, S20334 1+1+1, S21736 1+1+1
+        "indicators": 12,  # four per 2007-2013 description, two per 2014-2020 one
+        "horizontal_ratings": 8,
+        "sustainability_scores": 30,
+        "extra_fields": 0,
+        "parse_warnings": 2,  # Nilsiä and Vähäkyrö have no code in the 2013- key
+        "project_list": 22821,
+        "municipalities": 4365,
+        "build_info": 3,
+    }
+
+
+def test_keys_and_indexes(archive):
+    assert archive["projects"].pks == ["code"]
+    assert archive["project_areas"].pks == ["project_code", "level", "position"]
+    foreign = {(fk.column, fk.other_table, fk.other_column) for fk in archive["projects"].foreign_keys}
+    assert ("document_id", "documents", "id") in foreign
+    assert ("implementer_business_id", "organisations", "business_id") in foreign
+    indexed = {tuple(index.columns) for index in archive["projects"].indexes}
+    for column in ("managing_authority", "period", "fund", "status", "priority_axis_number", "implementer_business_id"):
+        assert (column,) in indexed
+
+
+def test_projects_columns_are_the_contract_members_flattened(archive):
+    row = archive["projects"].get("S10962")
+    assert row["implementer_business_id"] == "0171450-7"
+    assert row["priority_axis_number"] == "2"
+    assert row["eu_state_granted"] == 560897
+    assert row["public_realised"] == 593048
+    assert row["start_date"] == "2009-07-01"
+    assert row["contact_email"] == "jarmo.rautjarvi@kuopio.fi"
+    assert row["exemplary"] is None
+    assert archive["projects"].get("S20334")["exemplary"] == 1
+    assert row["document_id"] == "S10962.txt"
+    assert row["summary"].startswith("Savon malli ( Kuopio, Iisalmi, Suonenjoki ja Leppävirta)")
+
+
+def test_documents_table_holds_the_other_document(archive):
+    row = archive["documents"].get("asumisen-tukemisen-toimintamalli.txt")
+    assert (row["kind"], row["template"], row["project_code"], row["status"]) == ("other", None, None, "parsed")
+    assert row["title"] == "ASUMISEN TUKEMISEN TOIMINTAMALLI"
+
+
+def test_funding_realisation_view(archive):
+    row = next(archive.query("select * from funding_realisation where code = 'S10962'"))
+    assert row["eu_state_realisation_rate"] == round(517750 / 560897, 4)
+    assert row["public_realisation_rate"] == round(593048 / 640962, 4)
+    assert row["managing_authority"] == "Etelä-Savon elinkeino-, liikenne- ja ympäristökeskus"
+
+
+def test_project_list_rows_with_commas_come_out_whole(archive):
+    # Checked by hand against the raw lines of projektilista-2007-2013.csv.
+    row = archive["project_list"].get("S10324")
+    assert row["name"] == "HoivaRekry"
+    assert row["managing_authority"] == "Hämeen elinkeino-, liikenne- ja ympäristökeskus"
+    assert row["implementer_name"] == "Helsingin yliopiston Koulutus- ja kehittämiskeskus Palmenia"
+    assert (row["start_date"], row["end_date"]) == ("2008-04-01", "2010-12-31")
+    assert (row["eu_state_granted"], row["public_realised"]) == (308999, 366699)
+    row = archive["project_list"].get("S10327")
+    assert row["name"] == "Samapalkkaisuus, tasa-arvo ja uudet palkkausjärjestelmät (SATU)"
+    assert row["managing_authority"] == "Sosiaali- ja terveysministeriö"
+    assert row["source_list"] == "projektilista-2007-2013.csv" and row["list_date"] == "2015-12-31"
+
+
+def test_every_list_row_loads_and_the_2007_amounts_add_up(archive):
+    raw = (REFERENCE / "projektilista-2007-2013.csv").read_bytes().decode("cp1252").splitlines()[1:]
+    totals = [0, 0, 0, 0]
+    for line in raw:
+        for i, amount in enumerate(line.rsplit(",", 4)[1:]):
+            totals[i] += int(amount)
+    sums = archive.execute(
+        "select sum(eu_state_granted), sum(eu_state_realised), sum(public_planned), sum(public_realised) "
+        "from project_list where source_list = 'projektilista-2007-2013.csv'"
+    ).fetchone()
+    assert list(sums) == totals
+    assert count(archive, "select count(*) from project_list where source_list = 'projektilista-2007-2013.csv'") == 19940
+    assert count(archive, "select count(*) from project_list where source_list = 'projektilista-2014-2020-snapshot.csv'") == 2881
+
+
+def test_projects_join_the_list_by_code(archive):
+    joined = archive.execute("select p.code from projects p join project_list l on l.code = p.code order by p.code").fetchall()
+    # S21736 started in 2019, after the 2014-2020 snapshot was taken.
+    assert joined == [("S10673",), ("S10962",), ("S20334",)]
+
+
+def test_discrepancies_name_both_values(archive):
+    rows = {(r["project_code"], r["field"]): (r["description_value"], r["list_value"]) for r in archive.query("select * from discrepancies")}
+    # The 2014-2020 list is a snapshot of about 2016, when S20334 was still running.
+    assert rows[("S20334", "status")] == ("Toiminta päättynyt", "Toiminnassa")
+    assert rows[("S20334", "eu_state_realised")] == (348690, 64798.16)
+    assert not any(code in {"S10962", "S10673"} for code, _ in rows)
+
+
+def test_municipality_codes_and_place_warnings(archive):
+    codes = {(r["project_code"], r["level"], r["name"]): r["code"] for r in archive.query("select * from project_areas")}
+    assert codes[("S10962", "municipality", "Kuopio")] == "297"
+    assert codes[("S10962", "municipality", "Nilsiä")] is None
+    assert codes[("S10962", "subregion", "Kuopion")] == "112"
+    assert codes[("S10673", "subregion", "Jakobstadsregionen")] == "154"
+    assert codes[("S21736", "municipality", "Oulu")] == "564"
+    assert codes[("S21736", "region", "Pohjois-Pohjanmaa")] == "17"
+    messages = [r["message"] for r in archive.query("select message from parse_warnings where code = 'municipality_not_matched' order by document_id")]
+    assert len(messages) == 2 and "'Vähäkyrö'" in messages[0] and "'Nilsiä'" in messages[1]
+    assert all("merged" in m for m in messages)
+
+
+def test_organisations_one_row_per_business_id_named_as_most_recently_written(archive):
+    row = archive["organisations"].get("0171450-7")
+    # S10962 (2009) writes "Kuopion Kaupunki", S20334 (2015) "Kuopion kaupunki".
+    assert (row["name"], row["type"], row["implementer_projects"]) == ("Kuopion kaupunki", "Kunta", 2)
+    projects = archive.execute("select code from projects where implementer_business_id = '0171450-7' order by code").fetchall()
+    assert projects == [("S10962",), ("S20334",)]
+
+
+def test_full_text_search(archive):
+    hits = archive.execute("select code from projects where rowid in (select rowid from projects_fts where projects_fts match 'asunnottomuuden') order by code").fetchall()
+    assert hits == [("S10962",)]
+    hits = archive.execute("select id from documents where rowid in (select rowid from documents_fts where documents_fts match 'asumisneuvontatoiminnan')").fetchall()
+    assert hits == [("asumisen-tukemisen-toimintamalli.txt",)]
+    assert archive["projects"].detect_fts() == "projects_fts"
+
+
+def test_incremental_rebuild_parses_only_the_changed_file(tmp_path):
+    corpus = copy_corpus(tmp_path)
+    db = tmp_path / "esr.db"
+    build(corpus, db)
+    path = corpus / "S10962.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("Myönnetty EU- ja valtion rahoitus: 560 897", "Myönnetty EU- ja valtion rahoitus: 570 000"), encoding="utf-8")
+    report = build(corpus, db)
+    assert (report.parsed, report.skipped, report.removed, report.failed) == (1, 4, 0, 0)
+    archive = sqlite_utils.Database(db)
+    assert archive["projects"].get("S10962")["eu_state_granted"] == 570000
+    # The description now disagrees with the official list, which says 560 897.
+    rows = list(archive.query("select * from discrepancies where project_code = 'S10962'"))
+    assert [(r["field"], r["description_value"], r["list_value"]) for r in rows] == [("eu_state_granted", 570000, 560897)]
+    assert build(corpus, db).nothing_changed
+
+
+def test_removed_document_rows_disappear(tmp_path):
+    corpus = copy_corpus(tmp_path)
+    db = tmp_path / "esr.db"
+    build(corpus, db)
+    (corpus / "S10673.txt").unlink()
+    report = build(corpus, db)
+    assert (report.parsed, report.removed) == (0, 1)
+    archive = sqlite_utils.Database(db)
+    assert archive["documents"].count == 4
+    for table in ("projects", "project_areas", "indicators", "horizontal_ratings"):
+        column = "code" if table == "projects" else "project_code"
+        assert count(archive, f"select count(*) from {table} where {column} = 'S10673'") == 0
+    assert count(archive, "select count(*) from parse_warnings where document_id = 'S10673.txt'") == 0
+    assert archive["organisations"].get("0171450-7")["implementer_projects"] == 2
+    assert count(archive, "select count(*) from organisations where business_id = '1724298-9'") == 0
+
+
+def test_incremental_and_full_builds_have_the_same_content(tmp_path):
+    corpus = copy_corpus(tmp_path)
+    incremental, full = tmp_path / "incremental.db", tmp_path / "full.db"
+    build(corpus, incremental)
+    (corpus / "S21736.txt").unlink()
+    shutil.copy(CORPUS / "S20334.txt", corpus / "A-copy-of-S20334.txt")  # sorts first: it wins
+    build(corpus, incremental)
+    build(corpus, full, full=True)
+    assert dump(incremental) == dump(full)
+    archive = sqlite_utils.Database(full)
+    assert archive["projects"].get("S20334")["document_id"] == "A-copy-of-S20334.txt"
+    [warning] = archive.query("select * from parse_warnings where code = 'duplicate_project'")
+    assert warning["document_id"] == "S20334.txt" and "A-copy-of-S20334.txt" in warning["message"]
+    # The copy goes again: the original is loaded once more.
+    (corpus / "A-copy-of-S20334.txt").unlink()
+    build(corpus, incremental)
+    build(corpus, full, full=True)
+    assert dump(incremental) == dump(full)
+    assert sqlite_utils.Database(incremental)["projects"].get("S20334")["document_id"] == "S20334.txt"
+
+
+def test_same_inputs_same_content(tmp_path):
+    corpus = copy_corpus(tmp_path)
+    build(corpus, tmp_path / "a.db")
+    build(corpus, tmp_path / "b.db", jobs=1)
+    assert dump(tmp_path / "a.db") == dump(tmp_path / "b.db")
+
+
+def test_a_bad_document_is_recorded_not_fatal(tmp_path):
+    corpus = copy_corpus(tmp_path, reference=False)
+    (corpus / "scan.pdf").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
+    (corpus / "empty.txt").write_bytes(b"")
+    report = build(corpus, tmp_path / "esr.db")
+    assert (report.parsed, report.failed) == (5, 2)
+    archive = sqlite_utils.Database(tmp_path / "esr.db")
+    failed = {r["id"]: r["error"] for r in archive.query("select id, error from documents where status = 'failed'")}
+    assert failed == {"empty.txt": "empty file: no text in it", "scan.pdf": "not a PDF: the file starts like a PNG image"}
+    assert archive["projects"].count == 4
+    assert archive["project_list"].count == 0  # no reference folder: the build still works
+
+
+def esr(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "parser", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_build_command_exit_codes_and_summary(tmp_path):
+    corpus = copy_corpus(tmp_path, reference=False)
+    result = esr("build", str(corpus), "--db", str(tmp_path / "esr.db"), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "esr: 5 documents: 5 parsed, 0 unchanged, 0 failed, 0 removed; 0 warnings in the archive"
+    assert "esr: note: reference/municipalities.csv is missing from the corpus: its table stays empty" in result.stderr
+    result = esr("build", str(corpus), "--db", str(tmp_path / "esr.db"), cwd=ROOT)
+    assert result.stderr.strip().splitlines()[-1] == "esr: nothing changed: 5 documents, all up to date"
+    (corpus / "S10673.txt").write_text((CORPUS / "S10673.txt").read_text(encoding="utf-8").replace("Y-tunnus: 1724298-9", "Y-tunnus: 1724298-8"), encoding="utf-8")
+    assert esr("build", str(corpus), "--db", str(tmp_path / "esr.db"), cwd=ROOT).returncode == 0
+    (corpus / "S10673.txt").write_text((CORPUS / "S10673.txt").read_text(encoding="utf-8").replace("Y-tunnus: 1724298-9", "Y-tunnus: 1724298-7"), encoding="utf-8")
+    strict = esr("build", str(corpus), "--db", str(tmp_path / "esr.db"), "--strict", cwd=ROOT)
+    assert strict.returncode == 1 and "1 warnings in the archive" in strict.stderr
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4\n%%EOF")
+    failed = esr("build", str(corpus), "--db", str(tmp_path / "esr.db"), cwd=ROOT)
+    assert failed.returncode == 1
+    assert "Traceback" not in failed.stderr
+    assert f"esr: error: broken.pdf: " in failed.stderr
+
+
+def test_missing_corpus_is_a_clear_error(tmp_path):
+    result = esr("build", str(tmp_path / "nowhere"), "--db", str(tmp_path / "esr.db"), cwd=ROOT)
+    assert result.returncode == 2 and "does not exist" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_contacts_can_be_left_out(tmp_path):
+    corpus = copy_corpus(tmp_path, reference=False)
+    build(corpus, tmp_path / "esr.db", include_contacts=False)
+    row = sqlite_utils.Database(tmp_path / "esr.db")["projects"].get("S10962")
+    assert (row["contact_email"], row["contact_phone"]) == (None, None)
+    assert row["contact_name"] == "Jarmo Rautjärvi"  # the person's role in the project stays public
+
+
+def test_killed_build_leaves_the_previous_database_intact(tmp_path):
+    corpus = copy_corpus(tmp_path)
+    db = tmp_path / "esr.db"
+    build(corpus, db)
+    before = dump(db)
+    # Enough changed documents that the build is still running when it is killed.
+    for i in range(400):
+        shutil.copy(CORPUS / "S20334.txt", corpus / f"copy-{i:03}.txt")
+    process = subprocess.Popen([sys.executable, "-m", "parser", "build", str(corpus), "--db", str(db), "--full"], cwd=ROOT, stderr=subprocess.PIPE, start_new_session=True)
+    time.sleep(2.0)
+    assert process.poll() is None, "the build finished before it could be killed: make the corpus larger"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert dump(db) == before
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("pragma integrity_check").fetchone() == ("ok",)
+    # The next build clears what the killed one left behind, and finishes.
+    report = build(corpus, db)
+    assert report.documents == 405 and report.failed == 0
+    assert not list(tmp_path.glob(".esr.db.*.tmp"))
