@@ -135,6 +135,60 @@ def build_command(corpus: Path, db_path: Path, full: bool, strict: bool, jobs: i
         sys.exit(1)
 
 
+class EsrError(click.ClickException):
+    """A user-facing error: one line on stderr in the house format, exit code 1."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"esr: error: {self.format_message()}", err=True)
+
+
+def _existing_archive(db_path: Path) -> Path:
+    if not db_path.is_file():
+        raise EsrError(f"no archive at {db_path}: run 'esr build' first")
+    return db_path
+
+
+@cli.command()
+@click.option("--db", "db_path", default="db/esr.db", show_default=True, type=click.Path(dir_okay=False, path_type=Path), help="The archive to serve.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (localhost only by default).")
+@click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on (0: any free port).")
+def serve(db_path: Path, host: str, port: int) -> None:
+    """Serve the archive in Datasette, read-only, with the project's metadata and plugins.
+
+    \b
+    Examples:
+      esr serve
+      esr serve --port 8080
+    """
+    import uvicorn
+
+    from .publish import make_datasette
+
+    datasette = make_datasette(_existing_archive(db_path))
+    click.echo(f"esr: serving {db_path} at http://{host}:{port}/esr (Ctrl+C stops)", err=True)
+    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
+
+
+@cli.command()
+@click.option("--db", "db_path", default="db/esr.db", show_default=True, type=click.Path(dir_okay=False, path_type=Path), help="The archive to export.")
+@click.option("--format", "output_format", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True, help="jsonl: one JSON object per row; csv: a header and one line per row.")
+@click.option("-o", "--output", default="export", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write into (created if missing).")
+def export(db_path: Path, output_format: str, output: Path) -> None:
+    """Export every table and view of the archive, one file each, for offline use.
+
+    Beside the files, record.schema.json is the JSON Schema of the parsed-document record that
+    'esr parse' prints (generated from the pydantic models).
+
+    \b
+    Examples:
+      esr export --format csv -o export/
+    """
+    from .archive.export import export_archive
+
+    for path, rows in export_archive(_existing_archive(db_path), output, output_format):
+        click.echo(f"esr: {path}: {rows} rows", err=True)
+
+
 def main() -> None:
     """Entry point for ``python -m parser``."""
     cli(prog_name="esr")

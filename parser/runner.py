@@ -11,8 +11,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from multiprocessing.connection import Connection, wait
 
 from .pipeline import DEFAULT_MAX_BYTES, parse_path
@@ -20,6 +21,7 @@ from .read import UnreadableDocument
 from .records import Document
 
 DEFAULT_TIMEOUT = 60.0
+Transform = Callable[[Document], Any]
 DEFAULT_MEMORY_LIMIT = 2 * 1024**3
 
 
@@ -38,16 +40,23 @@ class Outcome:
     """The result for one file: a document, or the one-line reason it could not be read."""
 
     path: str
-    document: Document | None = None
+    #: The parsed document, or what the caller's ``transform`` made of it in the worker.
+    document: Document | Any | None = None
     error: str | None = None
     seconds: float = 0.0
 
 
-def parse_one(path: str, *, pdf_engine: str = "pdfium", limits: Limits = Limits()) -> Outcome:
-    """Parse one file in this process; every failure becomes an :class:`Outcome` with an error."""
+def parse_one(path: str, *, pdf_engine: str = "pdfium", limits: Limits = Limits(), transform: Transform | None = None) -> Outcome:
+    """Parse one file in this process; every failure becomes an :class:`Outcome` with an error.
+
+    ``transform`` turns the document into what the caller needs (plain rows, say) while still in
+    the worker, so the parent receives cheap data instead of unpickling pydantic models.
+    """
     started = time.perf_counter()
     try:
         document = parse_path(path, pdf_engine=pdf_engine, max_pages=limits.max_pages, max_bytes=limits.max_bytes)
+        if transform is not None:
+            document = transform(document)
         return Outcome(path, document, seconds=time.perf_counter() - started)
     except UnreadableDocument as error:
         return Outcome(path, error=str(error), seconds=time.perf_counter() - started)
@@ -70,7 +79,7 @@ def _limit_memory(limit: int | None) -> None:
         pass  # not every platform lets a process cap itself; the time bound still holds
 
 
-def _worker(connection: Connection, pdf_engine: str, limits: Limits) -> None:
+def _worker(connection: Connection, pdf_engine: str, limits: Limits, transform: Transform | None) -> None:
     _limit_memory(limits.memory)
     while True:
         try:
@@ -80,13 +89,13 @@ def _worker(connection: Connection, pdf_engine: str, limits: Limits) -> None:
         if task is None:
             return
         index, path = task
-        connection.send((index, parse_one(path, pdf_engine=pdf_engine, limits=limits)))
+        connection.send((index, parse_one(path, pdf_engine=pdf_engine, limits=limits, transform=transform)))
 
 
 class _Worker:
-    def __init__(self, context: multiprocessing.context.BaseContext, pdf_engine: str, limits: Limits) -> None:
+    def __init__(self, context: multiprocessing.context.BaseContext, pdf_engine: str, limits: Limits, transform: Transform | None) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, pdf_engine, limits), daemon=True)
+        self.process = context.Process(target=_worker, args=(child, pdf_engine, limits, transform), daemon=True)
         self.process.start()
         child.close()
         self.task: tuple[int, str] | None = None
@@ -120,14 +129,19 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def parse_files(paths: Iterable[str], *, jobs: int | None = None, pdf_engine: str = "pdfium", limits: Limits = Limits()) -> Iterator[Outcome]:
-    """Parse files in ``jobs`` worker processes; yield one :class:`Outcome` per path, in order."""
+def parse_files(
+    paths: Iterable[str], *, jobs: int | None = None, pdf_engine: str = "pdfium", limits: Limits = Limits(), transform: Transform | None = None
+) -> Iterator[Outcome]:
+    """Parse files in ``jobs`` worker processes; yield one :class:`Outcome` per path, in order.
+
+    ``transform`` (a module-level function) is applied to each document in its worker.
+    """
     paths = list(paths)
     jobs = max(1, min(jobs or default_jobs(), len(paths)))
     if not paths:
         return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    workers = [_Worker(context, pdf_engine, limits) for _ in range(jobs)]
+    workers = [_Worker(context, pdf_engine, limits, transform) for _ in range(jobs)]
     finished: dict[int, Outcome] = {}
     queue = iter(enumerate(paths))
     next_to_yield = 0
@@ -148,11 +162,11 @@ def parse_files(paths: Iterable[str], *, jobs: int | None = None, pdf_engine: st
                         # The worker died (killed by the memory limit or a crash in C code).
                         index, path = worker.task
                         outcome = Outcome(path, error="the parser process died while reading this file (out of memory or a crash in the PDF library)")
-                        workers[workers.index(worker)] = worker = _replace(worker, context, pdf_engine, limits)
+                        workers[workers.index(worker)] = worker = _replace(worker, context, pdf_engine, limits, transform)
                 elif time.monotonic() >= worker.deadline:
                     index, path = worker.task
                     outcome = Outcome(path, error=f"timed out: reading took more than {limits.timeout:g} s", seconds=limits.timeout)
-                    workers[workers.index(worker)] = worker = _replace(worker, context, pdf_engine, limits)
+                    workers[workers.index(worker)] = worker = _replace(worker, context, pdf_engine, limits, transform)
                 else:
                     continue
                 finished[index] = outcome
@@ -168,6 +182,6 @@ def parse_files(paths: Iterable[str], *, jobs: int | None = None, pdf_engine: st
             worker.stop(kill=worker.task is not None)
 
 
-def _replace(worker: _Worker, context: multiprocessing.context.BaseContext, pdf_engine: str, limits: Limits) -> _Worker:
+def _replace(worker: _Worker, context: multiprocessing.context.BaseContext, pdf_engine: str, limits: Limits, transform: Transform | None) -> _Worker:
     worker.stop(kill=True)
-    return _Worker(context, pdf_engine, limits)
+    return _Worker(context, pdf_engine, limits, transform)

@@ -35,3 +35,23 @@ def sample(request) -> str:
 @pytest.fixture(params=DESCRIPTIONS)
 def description(request) -> str:
     return request.param
+
+
+@pytest.fixture(scope="session")
+def built_archive(tmp_path_factory) -> Path:
+    """``esr.db`` built once from the real corpus (documents and reference data)."""
+    from parser.archive.build import build
+
+    folder = tmp_path_factory.mktemp("built")
+    db = folder / "esr.db"
+    report = build(CORPUS, db)
+    assert report.failed == 0
+    return db
+
+
+@pytest.fixture(scope="session")
+def datasette(built_archive):
+    """The published archive, configured exactly as ``esr serve`` configures it."""
+    from parser.publish import make_datasette
+
+    return make_datasette(built_archive)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import shutil
 import sqlite3
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ from ..runner import Limits, Outcome, parse_files
 from . import schema
 from .load_reference import MUNICIPALITY_KEY, PROJECT_LISTS, REFERENCE_FOLDER, load_municipalities, load_project_list, reference_files
 from .place_codes import PlaceMatcher, match_project_places
-from .rows import child_rows, document_row, project_row, warning_rows
+from .rows import child_rows, document_record, document_row, project_row, warning_rows
 
 #: Files in the corpus that are not documents.
 _NOT_DOCUMENTS = frozenset({"readme", "readme.md", "readme.txt", "license", "notice"})
@@ -85,17 +87,23 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def parser_fingerprint() -> str:
-    """A hash of the code and declarations that turn a file into a record.
+#: The code that decides what a file's rows are. The command line and the worker pool do not.
+_FINGERPRINTED = ("*.py", "read/*.py", "layouts/*", "reference/*.py", "archive/*.py")
+_NOT_FINGERPRINTED = frozenset({"cli.py", "runner.py", "__main__.py"})
 
-    When it changes, every document is parsed again: cached rows from older code would differ
-    from what a full build gives.
+
+def parser_fingerprint() -> str:
+    """A hash of the code and declarations that turn a file into rows.
+
+    When it changes, every document is parsed again: rows from older code would differ from what
+    a full build gives.
     """
     package = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted([*package.glob("*.py"), *package.glob("read/*.py"), *package.glob("layouts/*")]):
-        if path.is_file():
-            digest.update(path.name.encode())
+    paths = sorted({path for pattern in _FINGERPRINTED for path in package.glob(pattern)})
+    for path in paths:
+        if path.is_file() and path.name not in _NOT_FINGERPRINTED:
+            digest.update(path.relative_to(package).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -151,14 +159,13 @@ class _Loader:
         self.new_projects: list[str] = []
 
     def add(self, doc_id: str, sha256: str, outcome: Outcome) -> None:
-        document = outcome.document
-        self.rows["documents"].append(document_row(doc_id, document, path=doc_id, sha256=sha256, error=outcome.error))
-        if document is None:
+        record = outcome.document  # a document_record(): plain data made in the worker
+        self.rows["documents"].append(document_row(doc_id, record, path=doc_id, sha256=sha256, error=outcome.error))
+        if record is None:
             return
-        warnings = [w.model_dump() for w in document.warnings]
-        project = document.project
-        if project is not None:
-            warnings.extend(self._add_project(doc_id, json.loads(project.model_dump_json())))
+        warnings = list(record["warnings"])
+        if record["project"] is not None:
+            warnings.extend(self._add_project(doc_id, record["project"]))
         self.rows["parse_warnings"].extend(warning_rows(doc_id, warnings))
 
     def _add_project(self, doc_id: str, project: dict[str, Any]) -> list[dict[str, Any]]:
@@ -186,7 +193,7 @@ class _Loader:
         for table in schema.TABLES:
             rows = self.rows[table.name]
             if rows:
-                self.db[table.name].insert_all(rows, batch_size=1000)
+                schema.insert_rows(self.db, table, rows)
                 rows.clear()
 
 
@@ -264,19 +271,6 @@ def build(
 
     if on_plan is not None:
         on_plan(len(to_parse))
-    started = time.perf_counter()
-    outcomes: list[tuple[str, Outcome]] = []
-    for doc_id, outcome in zip(to_parse, parse_files([str(documents[d]) for d in to_parse], jobs=jobs, pdf_engine=pdf_engine, limits=limits)):
-        outcomes.append((doc_id, outcome))
-        if outcome.error is not None:
-            report.failures.append((doc_id, outcome.error))
-        if on_parsed is not None:
-            on_parsed(outcome)
-    report.parsed = len(outcomes) - len(report.failures)
-    report.failed = len(report.failures)
-    report.seconds["parse"] = time.perf_counter() - started
-
-    started = time.perf_counter()
     db_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     _remove_stale_temporaries(db_path)
@@ -287,7 +281,9 @@ def build(
             shutil.copyfile(db_path, temporary)
         with sqlite_utils.Database(temporary) as db:
             if old is None:
-                schema.create_schema(db)
+                # The full-text index is built in one pass after the load: row-by-row
+                # triggers cost more than the load itself on a large corpus.
+                schema.create_schema(db, full_text=False)
             with db.atomic():
                 if references_changed:
                     load_project_list(db, references)
@@ -295,15 +291,35 @@ def build(
                 for doc_id in [*removed, *to_parse]:
                     _delete_document(db, doc_id)
                 loader = _Loader(db, include_contacts=include_contacts)
-                for doc_id, outcome in outcomes:
+                started = time.perf_counter()
+                load_seconds = 0.0
+                outcomes = _in_background(
+                    parse_files, [str(documents[d]) for d in to_parse], jobs=jobs, pdf_engine=pdf_engine, limits=limits, transform=document_record
+                )
+                for count, (doc_id, outcome) in enumerate(zip(to_parse, outcomes), 1):
+                    if outcome.error is not None:
+                        report.failures.append((doc_id, outcome.error))
+                    if on_parsed is not None:
+                        on_parsed(outcome)
                     loader.add(doc_id, hashes[doc_id], outcome)
+                    if count % _BATCH == 0:
+                        flushing = time.perf_counter()
+                        loader.flush()
+                        load_seconds += time.perf_counter() - flushing
+                flushing = time.perf_counter()
                 loader.flush()
-                report.seconds["load"] = time.perf_counter() - started
+                load_seconds += time.perf_counter() - flushing
+                report.seconds["parse"] = time.perf_counter() - started - load_seconds
+                report.seconds["load"] = load_seconds
+                report.parsed = len(to_parse) - len(report.failures)
+                report.failed = len(report.failures)
                 started = time.perf_counter()
                 matcher = PlaceMatcher.from_db(db)
                 match_project_places(db, matcher, None if references_changed else loader.new_projects)
                 rebuild_organisations(db)
                 db["build_info"].upsert_all([{"key": k, "value": v} for k, v in sorted(info.items())], pk="key")
+            if old is None:
+                schema.create_full_text_indexes(db)
             (report.warnings,) = db.execute("select count(*) from parse_warnings").fetchone()
             db.execute("analyze")
         report.seconds["index"] = time.perf_counter() - started
@@ -311,6 +327,37 @@ def build(
     finally:
         temporary.unlink(missing_ok=True)
     return report
+
+
+#: Parsed documents are written to the database in batches of this many.
+_BATCH = 250
+
+
+def _in_background(function: Callable[..., Iterator[Any]], *args: Any, **kwargs: Any) -> Iterator[Any]:
+    """Run a generator in a thread, handing its items over through a bounded queue.
+
+    The parse workers then never wait for the database: while this thread writes a batch, the
+    other keeps collecting results and handing out files.
+    """
+    items: queue.Queue = queue.Queue(maxsize=4 * _BATCH)
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in function(*args, **kwargs):
+                items.put(item)
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer, raised there
+            items.put(error)
+        finally:
+            items.put(done)
+
+    thread = threading.Thread(target=produce, name="esr-parse", daemon=True)
+    thread.start()
+    while (item := items.get()) is not done:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+    thread.join()
 
 
 def _remove_stale_temporaries(db_path: Path) -> None:

@@ -108,27 +108,32 @@ def child_rows(project: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def document_row(document_id: str, document: Document | None, *, path: str, sha256: str, error: str | None) -> dict[str, Any]:
-    """The ``documents`` row: a parsed document, or a failed one with its error."""
-    if document is None:
+def document_record(document: Document) -> dict[str, Any]:
+    """The document as plain JSON-mode data: what parse workers send to the loader."""
+    return document.model_dump(mode="json")
+
+
+def document_row(document_id: str, record: dict[str, Any] | None, *, path: str, sha256: str, error: str | None) -> dict[str, Any]:
+    """The ``documents`` row: a parsed document (see :func:`document_record`), or a failed one."""
+    if record is None:
         return {
             "id": document_id, "path": path, "sha256": sha256, "format": None, "pages": None, "kind": None,
             "template": None, "title": None, "project_code": None, "status": "failed", "error": error, "text": None,
         }
-    project = document.project
+    project = record.get("project") or {}
     return {
         "id": document_id,
         "path": path,
         "sha256": sha256,
-        "format": document.source.format,
-        "pages": document.source.pages,
-        "kind": document.kind,
-        "template": document.template,
-        "title": document.title,
-        "project_code": project.code if project else None,
+        "format": record["source"]["format"],
+        "pages": record["source"]["pages"],
+        "kind": record["kind"],
+        "template": record["template"],
+        "title": record["title"],
+        "project_code": project.get("code"),
         "status": "parsed",
         "error": None,
-        "text": document.text,
+        "text": record["text"],
     }
 
 
