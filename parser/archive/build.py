@@ -286,7 +286,12 @@ def build(
                 schema.create_schema(db, full_text=False)
             with db.atomic():
                 if references_changed:
-                    load_project_list(db, references)
+                    loaded, flagged = load_project_list(db, references)
+                    if loaded:
+                        report.notes.append(
+                            f"official project lists: {loaded:,} rows loaded, {flagged} flagged as not repairable with certainty "
+                            "(project_list.flag; their raw lines are kept)"
+                        )
                     load_municipalities(db, references)
                 for doc_id in [*removed, *to_parse]:
                     _delete_document(db, doc_id)

@@ -23,13 +23,20 @@ def reference_files(corpus: Path) -> dict[str, Path]:
     return {name: folder / name for name in (*PROJECT_LISTS, MUNICIPALITY_KEY) if (folder / name).is_file()}
 
 
-def load_project_list(db: sqlite_utils.Database, references: dict[str, Path]) -> None:
-    """Replace ``project_list`` with every row of the official lists, repaired or flagged."""
+def load_project_list(db: sqlite_utils.Database, references: dict[str, Path]) -> tuple[int, int]:
+    """Replace ``project_list`` with every row of the official lists, repaired or flagged.
+
+    Returns the number of rows loaded and how many of them are flagged.
+    """
     db.execute("delete from project_list")
+    loaded = flagged = 0
     for name in PROJECT_LISTS:
         if name in references:
-            rows = (row.model_dump(mode="json") for row in read_project_list(references[name]))
+            rows = [row.model_dump(mode="json") for row in read_project_list(references[name])]
             db["project_list"].insert_all(rows, batch_size=2000)
+            loaded += len(rows)
+            flagged += sum(1 for row in rows if row["flag"])
+    return loaded, flagged
 
 
 def load_municipalities(db: sqlite_utils.Database, references: dict[str, Path]) -> None:
