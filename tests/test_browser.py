@@ -311,12 +311,6 @@ def test_search_box_finds_a_project_by_a_finnish_word(page, live):
     assert not {"S10673", "S20334"} & set(found)
 
 
-@pytest.mark.xfail(
-    reason="needs the Finnish-aware search (plugins/finnish_search.py, parser/search.py), still in "
-    "progress: 'asunnottomuudesta' is written nowhere, so a whole-word search finds nothing. "
-    "Remove this marker once tests/test_search.py passes",
-    strict=False,
-)
 def test_search_box_finds_an_inflected_form_not_in_the_text(page, live):
     # "asunnottomuudesta" (elative, "from homelessness") must find S10962, which writes
     # asunnottomuuden, asunnottomuutta, asunnottomuus…

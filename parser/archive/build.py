@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
-from .. import __version__
+from .. import __version__, search
 from ..runner import Limits, Outcome, parse_files
 from . import schema
 from .load_reference import MUNICIPALITY_KEY, PROJECT_LISTS, REFERENCE_FOLDER, load_municipalities, load_project_list, reference_files
@@ -323,8 +323,8 @@ def build(
                 match_project_places(db, matcher, None if references_changed else loader.new_projects)
                 rebuild_organisations(db)
                 db["build_info"].upsert_all([{"key": k, "value": v} for k, v in sorted(info.items())], pk="key")
-            if old is None:
-                schema.create_full_text_indexes(db)
+            # Full build: the FTS tables in one pass; every build: the Finnish search vocabulary.
+            search.create_search_index(db, None if old is None else [*removed, *to_parse])
             (report.warnings,) = db.execute("select count(*) from parse_warnings").fetchone()
             db.execute("analyze")
         report.seconds["index"] = time.perf_counter() - started

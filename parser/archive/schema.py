@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from ..search import TOKENIZE
 from .rows import PROJECT_COLUMNS
 
 
@@ -207,7 +208,7 @@ def create_schema(db: sqlite_utils.Database, *, full_text: bool = True) -> None:
 def create_full_text_indexes(db: sqlite_utils.Database) -> None:
     """FTS5 indexes filled from the tables' rows, with triggers that keep them up to date."""
     for table, columns in FTS.items():
-        db[table].enable_fts(columns, create_triggers=True, replace=True)
+        db[table].enable_fts(columns, create_triggers=True, replace=True, tokenize=TOKENIZE)
 
 
 def insert_rows(db: sqlite_utils.Database, table: TableSpec, rows: list[dict]) -> None:
