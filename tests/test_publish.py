@@ -11,6 +11,7 @@ and against the totals in the README.
 from __future__ import annotations
 
 import asyncio
+import json
 import csv
 import io
 import re
@@ -311,7 +312,25 @@ def test_table_and_view_pages_in_html_json_and_csv(datasette, sqlite_counts, str
     assert path == f"/esr/{name}.csv"
     assert ("_stream", "on") in params and ("_labels", "on") in params
     path, params = split_url(json_links[0]["href"])
-    assert path == f"/esr/{name}.json" and ("_shape", "array") in params
+    assert path == f"/-/jsonl/esr/{name}"
+    if name != "project_list":
+        lines = fetch_one(datasette, json_links[0]["href"]).text.splitlines()
+        assert len(lines) == expected
+
+
+def test_json_lines_stream_every_row_as_filtered(datasette):
+    everything, filtered, unknown = fetch(
+        datasette,
+        "/-/jsonl/esr/project_list",
+        "/-/jsonl/esr/project_list?fund=ESR&source_list=projektilista-2007-2013.csv",
+        "/-/jsonl/esr/no_such_table",
+    )
+    rows = [json.loads(line) for line in everything.text.splitlines()]
+    assert len(rows) == 22821 and len({row["code"] for row in rows}) == 22821
+    assert everything.headers["content-type"].startswith("application/x-ndjson")
+    esr_2007 = [json.loads(line) for line in filtered.text.splitlines()]
+    assert len(esr_2007) == 2775 and {row["fund"] for row in esr_2007} == {"ESR"}
+    assert unknown.status_code == 404
 
 
 def test_hidden_tables_are_hidden_but_reachable(datasette):
@@ -450,16 +469,17 @@ def test_download_link_keeps_filters_and_streams_them(datasette):
     assert all(r["fund"] == "ESR" and r["status"] == "Keskeytynyt" for r in rows)
     assert [r["code"] for r in rows] == sorted(r["code"] for r in rows)
     assert as_json.status_code == 200
-    assert len(as_json.json()) == expected
-    assert all(r["fund"] == "ESR" and r["status"] == "Keskeytynyt" for r in as_json.json())
+    json_rows = [json.loads(line) for line in as_json.text.splitlines()]
+    assert len(json_rows) == expected
+    assert all(r["fund"] == "ESR" and r["status"] == "Keskeytynyt" for r in json_rows)
 
 
-def test_json_link_pages_through_the_link_header(datasette):
+def test_json_link_gives_every_row_not_one_page(datasette):
     page = fetch_one(datasette, "/esr/project_list")
     _, (json_link,) = download_links(page.text)
-    first = fetch_one(datasette, json_link["href"])
-    assert len(first.json()) == 1000
-    assert 'rel="next"' in first.headers["link"]
+    everything = fetch_one(datasette, json_link["href"])
+    assert len(everything.text.splitlines()) == 22821  # Datasette's own JSON stops at 1,000 a page
+    assert everything.headers["content-disposition"] == 'attachment; filename="project_list.jsonl"'
 
 
 # ------------------------------------------------------------------------------------ queries
