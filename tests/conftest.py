@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 from pathlib import Path
 
@@ -55,3 +57,14 @@ def datasette(built_archive):
     from parser.publish import make_datasette
 
     return make_datasette(built_archive)
+
+
+def client_get(datasette, path: str):
+    """Datasette's test client from a synchronous test (in a thread of its own when an event loop
+    is already running in this one, as Playwright's sync API leaves one)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(datasette.client.get(path))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, datasette.client.get(path)).result()

@@ -9,8 +9,6 @@ the charts' SQL. The browser tests are in test_browser.py.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import html
 import json
 import re
@@ -22,6 +20,7 @@ import pytest
 from datasette_dashboards import replace_opts_in_query
 
 from parser.publish import ROOT, load_metadata
+from .conftest import client_get
 
 SLUG = "rahoitus"
 CHARTS = ["lahteet", "viranomaiset", "vuodet", "maakunnat", "toteutuminen-kuvaukset", "toteutuminen-luettelo"]
@@ -38,15 +37,7 @@ SAMPLE_FUNDING = {
 }
 
 
-def get(datasette, path: str):
-    """Datasette's test client, from synchronous tests (in a thread of its own when an event
-    loop is already running in this one, as Playwright's sync API leaves one)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(datasette.client.get(path))
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, datasette.client.get(path)).result()
+get = client_get
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,6 @@ tests/test_search.py`` prints them too.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import csv
 import io
 import re
@@ -37,6 +35,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from parser import search  # noqa: E402
+from .conftest import client_get
 
 D73, D62, D34, D36 = "S10673.txt", "S10962.txt", "S20334.txt", "S21736.txt"
 DAS = "asumisen-tukemisen-toimintamalli.txt"
@@ -124,14 +123,7 @@ MIN_RECALL = {"snowball": 0.9, "simplemma": 0.93, "voikko": 0.97, "voikko+simple
 MIN_PRECISION = {"snowball": 0.95, "simplemma": 0.95, "voikko": 0.95, "voikko+simplemma": 0.95}
 
 
-def get(datasette, path: str):
-    """Datasette's test client from a synchronous test (in a thread when a loop is running)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(datasette.client.get(path))
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, datasette.client.get(path)).result()
+get = client_get
 
 
 def url(path: str, **params: str) -> str:

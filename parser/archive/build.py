@@ -281,9 +281,7 @@ def build(
             shutil.copyfile(db_path, temporary)
         with sqlite_utils.Database(temporary) as db:
             if old is None:
-                # The full-text index is built in one pass after the load: row-by-row
-                # triggers cost more than the load itself on a large corpus.
-                schema.create_schema(db, full_text=False)
+                schema.create_schema(db)
             with db.atomic():
                 if references_changed:
                     loaded, flagged = load_project_list(db, references)
@@ -323,7 +321,8 @@ def build(
                 match_project_places(db, matcher, None if references_changed else loader.new_projects)
                 rebuild_organisations(db)
                 db["build_info"].upsert_all([{"key": k, "value": v} for k, v in sorted(info.items())], pk="key")
-            # Full build: the FTS tables in one pass; every build: the Finnish search vocabulary.
+            # A full build makes the FTS tables in one pass (their triggers then keep them up
+            # to date); every build brings the Finnish search vocabulary up to date.
             search.create_search_index(db, None if old is None else [*removed, *to_parse])
             (report.warnings,) = db.execute("select count(*) from parse_warnings").fetchone()
             db.execute("analyze")

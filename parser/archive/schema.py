@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from ..search import TOKENIZE
 from .rows import PROJECT_COLUMNS
 
 
@@ -139,13 +138,8 @@ TABLES = (
 )
 PROJECT_CHILD_TABLES = (CO_IMPLEMENTERS, PROJECT_AREAS, INDICATORS, HORIZONTAL_RATINGS, SUSTAINABILITY_SCORES, EXTRA_FIELDS)
 
-#: Full-text search: the project texts, and the text of every document (the ``other`` ones
-#: have nothing else to search by).
-FTS = {
-    "projects": ["name", "summary", "target_groups_primary", "target_groups_indirect", "target_groups_description",
-                 "final_report_summary", "communication_plan", "dissemination_plan"],
-    "documents": ["title", "text"],
-}
+# Full-text search (projects_fts, documents_fts and the Finnish vocabulary) is declared and
+# built by parser.search, which owns the tokenizer the queries depend on.
 
 VIEWS = {
     "funding_realisation": """
@@ -192,23 +186,18 @@ where
 }
 
 
-def create_schema(db: sqlite_utils.Database, *, full_text: bool = True) -> None:
-    """Create every table (empty), its indexes and the views; and the full-text indexes unless
-    ``full_text`` is false (a large load then builds them afterwards, in one pass)."""
+def create_schema(db: sqlite_utils.Database) -> None:
+    """Create every table (empty), its indexes and the views.
+
+    The full-text indexes come after the load (:func:`parser.search.create_search_index`): one
+    pass over the rows costs far less than a trigger per inserted row.
+    """
     for table in TABLES:
         db[table.name].create(table.columns, pk=table.pk, foreign_keys=list(table.foreign_keys) or None, not_null=table.not_null or None)
         for columns in table.indexes:
             db[table.name].create_index([columns] if isinstance(columns, str) else list(columns))
-    if full_text:
-        create_full_text_indexes(db)
     for name, sql in VIEWS.items():
         db.create_view(name, sql.strip(), replace=True)
-
-
-def create_full_text_indexes(db: sqlite_utils.Database) -> None:
-    """FTS5 indexes filled from the tables' rows, with triggers that keep them up to date."""
-    for table, columns in FTS.items():
-        db[table].enable_fts(columns, create_triggers=True, replace=True, tokenize=TOKENIZE)
 
 
 def insert_rows(db: sqlite_utils.Database, table: TableSpec, rows: list[dict]) -> None:
