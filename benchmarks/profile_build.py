@@ -40,8 +40,8 @@ if str(ROOT) not in sys.path:
 from parser.archive.build import build, scan_corpus  # noqa: E402
 from parser.archive.rows import child_rows, document_row, project_row  # noqa: E402
 from parser.clean import clean  # noqa: E402
-from parser.engine import parse_lines  # noqa: E402
-from parser.pipeline import parse_bytes  # noqa: E402
+from parser.extract.engine import parse_lines  # noqa: E402
+from parser.parse import parse_bytes  # noqa: E402
 from parser.read import read_document  # noqa: E402
 from parser.records import Document, Source  # noqa: E402
 from parser.runner import Outcome, default_jobs  # noqa: E402

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from multiprocessing.connection import Connection, wait
 
-from .pipeline import DEFAULT_MAX_BYTES, parse_path
+from .parse import DEFAULT_MAX_BYTES, parse_path
 from .read import UnreadableDocument
 from .records import Document
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from parser.pipeline import parse_bytes
+from parser.parse import parse_bytes
 
 from .conftest import DESCRIPTIONS, expected_record, sample_text
 

@@ -8,8 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from parser.clean import clean
-from parser.engine import parse_lines
-from parser.layouts import builtin_layouts, load_layout
+from parser.extract.engine import parse_lines
+from parser.extract.layouts import builtin_layouts, load_layout
 from parser.read.text import read_text
 from parser.records import Project
 

@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parser.clean import clean
-from parser.engine import parse_lines
-from parser.pipeline import parse_bytes
+from parser.extract.engine import parse_lines
+from parser.parse import parse_bytes
 from parser.read import UnreadableDocument
 from parser.read.lines import Line
 from parser.records import Document, document_json

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from parser.pipeline import parse_bytes, parse_path
+from parser.parse import parse_bytes, parse_path
 from parser.records import document_json
 
 from .conftest import DESCRIPTIONS, expected_record, sample_path

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from parser import values
+from parser.extract import values
 
 
 class Collector(list):

@@ -88,7 +88,7 @@ def file_sha256(path: Path) -> str:
 
 
 #: The code that decides what a file's rows are. The command line and the worker pool do not.
-_FINGERPRINTED = ("*.py", "read/*.py", "layouts/*", "reference/*.py", "archive/*.py")
+_FINGERPRINTED = ("*.py", "read/*.py", "read/pdf/*.py", "extract/*.py", "extract/layouts/*", "reference/*.py", "archive/*.py")
 _NOT_FINGERPRINTED = frozenset({"cli.py", "runner.py", "__main__.py"})
 
 

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .lines import Line, UnreadableDocument
+from ..lines import Line, UnreadableDocument
 
 # --- Thresholds of the geometry heuristics (font-size units, "em", unless said otherwise) ---
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import regex
 
-from .clean import join_broken
+from ..clean import join_broken
 from .layouts import FieldSpec, LayoutSpec, SectionSpec, builtin_layouts, normalise_label
-from .read.lines import Line
+from ..read.lines import Line
 from .values import CONVERTERS, PAIR_CONVERTERS
 
 # "Label: value" — the colon must be followed by a space or end the line, so "http://…" and

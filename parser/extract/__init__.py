@@ -1,0 +1,5 @@
+"""Extract: from a document's clean lines to the project it describes.
+
+:mod:`.layouts` declares each description layout as data, :mod:`.engine` reads any layout's
+sections and fields, :mod:`.values` types every value (euros, dates, business IDs …).
+"""
