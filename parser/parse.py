@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from .clean import clean
-from .extract.engine import parse_lines
+from .extract import parse_lines
 from .read import UnreadableDocument, read_document
 from .records import Document, Source
 

@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from parser.read.lines import Line, UnreadableDocument
-from parser.read.pdf import PDF_ENGINES, _build_lines, _Page, _Segment, read_pdf
+from parser.read.pdf import PDF_ENGINES, read_pdf
+from parser.read.pdf.geometry import build_lines
+from parser.read.pdf.pages import Page, Segment
 
 from .render import DEFAULT_HEADER, paragraphs, render_pdf
 
@@ -167,13 +169,13 @@ def test_paragraph_gaps_are_blank_lines() -> None:
     assert all(line.page == 1 for line in lines)
 
 
-def segment(text: str, left: float, right: float, bottom: float, advance: float | None = None) -> _Segment:
+def segment(text: str, left: float, right: float, bottom: float, advance: float | None = None) -> Segment:
     """A 10-point segment for the geometry tests (A4 page, text block from 30 to 565 pt)."""
-    return _Segment(text, left, right, bottom, 10.0, advance, None if advance is None else 3.0)
+    return Segment(text, left, right, bottom, 10.0, advance, None if advance is None else 3.0)
 
 
-def geometry_page(*segments: _Segment) -> _Page:
-    return _Page(595.0, 842.0, list(segments))
+def geometry_page(*segments: Segment) -> Page:
+    return Page(595.0, 842.0, list(segments))
 
 
 def test_next_word_that_would_have_fitted_means_a_line_break() -> None:
@@ -185,7 +187,7 @@ def test_next_word_that_would_have_fitted_means_a_line_break() -> None:
         segment("ends at the edge", 30, 565, 142, advance=30),
         segment("Tail", 30, 60, 156),
     )
-    lines = _build_lines([page])
+    lines = build_lines([page])
     assert [(line.text, line.soft_wrapped) for line in lines] == [
         ("a full line", True),
         ("Pitkä sana", False),
@@ -200,9 +202,9 @@ def test_page_end_flag_needs_a_full_page() -> None:
     full = geometry_page(*(segment(f"rivi {n}", 30, 560, 100 + 14 * n, advance=20) for n in range(40)))
     roomy = geometry_page(*(segment(f"rivi {n}", 30, 560, 100 + 14 * n, advance=20) for n in range(30)))
     after = geometry_page(segment("jatkuu tästä", 30, 90, 100, advance=40))
-    lines = _build_lines([full, after])
+    lines = build_lines([full, after])
     assert lines[-2].soft_wrapped and lines[-1].page_break_before
-    lines = _build_lines([full, roomy, after])
+    lines = build_lines([full, roomy, after])
     ends = [line for line in lines if line.text == "rivi 29" and line.page == 2]
     assert ends and not ends[0].soft_wrapped
 

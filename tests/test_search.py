@@ -413,10 +413,10 @@ def test_analysers_are_chosen_by_the_environment(monkeypatch):
 
 
 def test_voikko_compound_parts():
-    assert search._compound_parts("sosiaalihuoltolaki", "+sosiaali+huolto(huolto)+laki(laki)") == ["sosiaali", "huolto", "laki"]
-    assert search._compound_parts("pitkäaikaistyötön", "+pitkä(pitkä)+aika(aika)+is(+inen)+työ(työ)+tön(+tön)") == ["pitkä", "aikais", "työtön"]
-    assert search._compound_parts("kokonaistilanne", "+koko(koko)+nais(nainen)+tilanne(tilanne)") == ["kokonais", "tilanne"]
-    assert search._compound_parts("asunto", "+asunto(asunto)") == []
+    assert search.compound_parts("sosiaalihuoltolaki", "+sosiaali+huolto(huolto)+laki(laki)") == ["sosiaali", "huolto", "laki"]
+    assert search.compound_parts("pitkäaikaistyötön", "+pitkä(pitkä)+aika(aika)+is(+inen)+työ(työ)+tön(+tön)") == ["pitkä", "aikais", "työtön"]
+    assert search.compound_parts("kokonaistilanne", "+koko(koko)+nais(nainen)+tilanne(tilanne)") == ["kokonais", "tilanne"]
+    assert search.compound_parts("asunto", "+asunto(asunto)") == []
     if "voikko" not in search.Normaliser(["voikko"]).analysers:
         pytest.skip("Voikko is not installed")
     voikko = search.Normaliser(["voikko"])

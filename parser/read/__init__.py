@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from .lines import Line, UnreadableDocument
+from .pdf import PDF_ENGINES, read_pdf
 from .text import read_text
 
 __all__ = ["PDF_ENGINE_NAMES", "Line", "ReadResult", "UnreadableDocument", "detect_format", "read_document"]
@@ -26,9 +27,9 @@ _MAGIC = (
     (b"\x1f\x8b", "a gzip archive"),
     (b"{\\rtf", "an RTF document"),
 )
-#: The PDF text extractors ``read_pdf`` offers (``parser.read.pdf.PDF_ENGINES``), named here so
-#: the command line can list them without loading the PDF libraries.
-PDF_ENGINE_NAMES = ("pdfium", "pdfplumber")
+#: The PDF text extractors ``read_pdf`` offers, for the command line (the registry loads no
+#: PDF library until an engine reads).
+PDF_ENGINE_NAMES = tuple(PDF_ENGINES)
 _HTML_STARTS = (b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body", b"<div", b"<meta", b"<!--")
 
 
@@ -78,8 +79,6 @@ def read_document(data: bytes, path: str = "", *, pdf_engine: str = "pdfium", ma
     """Read a document's bytes into lines with the reader its format needs."""
     document_format = detect_format(data, path)
     if document_format == "pdf":
-        from .pdf import read_pdf  # imported here: PDF libraries load slowly and text needs none
-
         lines, pages = read_pdf(data, engine=pdf_engine, max_pages=max_pages)
         return ReadResult("pdf", lines, pages)
     if document_format == "html":

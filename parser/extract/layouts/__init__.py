@@ -130,6 +130,25 @@ class SectionSpec(Declaration):
         """The heading as the service writes it, used in warnings and ``extra_fields.section``."""
         return self.heading[0]
 
+    @property
+    def kind(self) -> str:
+        """Which reader of :data:`parser.extract.kinds.SECTION_KINDS` the section needs.
+
+        ``record`` (its ``fields`` fill one list item), ``table``, ``flag``, ``fields``, ``text``,
+        or ``group`` for a heading that only groups subsections.
+        """
+        if self.record is not None:
+            return "record"
+        if self.table is not None:
+            return "table"
+        if self.flag is not None:
+            return "flag"
+        if self.fields:
+            return "fields"
+        if self.text is not None:
+            return "text"
+        return "group"
+
 
 class LayoutSpec(Declaration):
     """One description layout."""

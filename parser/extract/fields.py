@@ -1,0 +1,101 @@
+"""Fields: a section's ``Label: value`` lines read into contract keys.
+
+First the lines are grouped into *hits*: a declared label with the lines that belong to it (a
+value wrapped onto the next line, the items of a list, a yes/no answer's justification). Then
+each hit's value is typed by its declared converter and stored under its key. Every line that
+is neither is reported or kept in ``extra_fields``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..clean import join_broken
+from ..read.lines import Line
+from .labels import LABEL_LINE, looks_like_label
+from .layouts import FieldSpec, normalise_label
+from .values import PAIR_CONVERTERS
+
+if TYPE_CHECKING:
+    from .engine import Extraction
+    from .sections import Section
+
+#: Stands for an unknown label in a fields section, so its continuation lines are not misread.
+UNKNOWN = FieldSpec(label=["(unknown)"], key="(unknown)")
+
+
+@dataclass
+class Hit:
+    """One declared field found in a section, with the lines that belong to it."""
+
+    spec: FieldSpec
+    label: str
+    line: Line
+    value: str
+    #: The label belongs to another section (its heading was lost): it fills the project.
+    elsewhere: bool = False
+    items: list[str] = field(default_factory=list)
+    following: list[str] = field(default_factory=list)
+
+
+def collect_hits(extraction: Extraction, section: Section, fields: Sequence[FieldSpec]) -> list[Hit]:
+    """Group a fields section's lines into hits; explain or report every other line."""
+    expected = {normalise_label(text) for text in section.spec.expected_lines} if section.spec else set()
+    hits: list[Hit] = []
+    filled: set[str] = set()
+    for line in section.lines:
+        if normalise_label(line.text) in expected:
+            continue
+        current = hits[-1] if hits else None
+        match = LABEL_LINE.match(line.text)
+        if match:
+            spec = extraction.labels.lookup(match["label"], fields, filled, line, section.name, extraction.warnings)
+            if spec is not None:
+                elsewhere = not any(spec is own for own in fields)
+                hits.append(Hit(spec, match["label"], line, match["value"] or "", elsewhere))
+                filled.update(spec.keys)
+                continue
+            if not (current and current.spec.followed_by) and looks_like_label(match["label"]):
+                extraction.extra(section.name, match["label"], match["value"], line, "unknown_label", f"in section {section.name!r} is not a label of the {extraction.layout.name} layout")
+                hits.append(Hit(UNKNOWN, match["label"], line, ""))
+                continue
+        if current is None or current.spec is UNKNOWN:
+            extraction.unplaced(section.name, line)
+        elif current.spec.followed_by:
+            current.following.append(line.text)
+        elif current.spec.continuation == "items":
+            current.items.append(line.text)
+        else:
+            # A value that the page width or a page break carried onto the next line.
+            current.value = join_broken(current.value, line.text) if current.value else line.text
+    return [hit for hit in hits if hit.spec is not UNKNOWN]
+
+
+def read_fields(extraction: Extraction, section: Section, fields: Sequence[FieldSpec], target: dict[str, Any]) -> None:
+    """Fill ``target`` from a section's ``Label: value`` lines (a label found out of its own
+    section fills the project's values instead)."""
+    section_target = target
+    for hit in collect_hits(extraction, section, fields):
+        spec = hit.spec
+        target = extraction.values if hit.elsewhere else section_target
+        if spec.continuation == "items":
+            pieces = [p for p in [hit.value, *hit.items] if p.strip()]
+            value: Any = [v for v in (extraction.convert(spec, p, hit.line) for p in pieces) if v is not None]
+            if spec.key in target:
+                target[spec.key].extend(value)
+                continue
+            values = [value]
+        else:
+            converted = extraction.convert(spec, hit.value, hit.line)
+            values = list(converted) if spec.type in PAIR_CONVERTERS else [converted]
+        if any(key in target for key in spec.keys):
+            extraction.extra(section.name, hit.label, hit.value, hit.line, "duplicate_label", "appears again in the same document")
+            continue
+        target.update(zip(spec.keys, values))
+        if spec.followed_by:
+            target[spec.followed_by] = "\n".join(hit.following) or None
+    for spec in fields:
+        if not spec.optional and not any(key in section_target for key in spec.keys):
+            extraction.warnings.add("missing_label", f"label {spec.label[0]!r} not found in section {section.name!r}", section.heading)

@@ -1,0 +1,35 @@
+"""Recognise a document's layout: by its title line, or failing that by a keyword label."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import regex
+
+from ..read.lines import Line
+from .labels import LABEL_LINE
+from .layouts import LayoutSpec, normalise_label
+
+#: How far from the top the title line may stand (page headers come first).
+TITLE_WINDOW = 25
+
+
+def recognise(lines: Sequence[Line], layouts: Sequence[LayoutSpec]) -> tuple[LayoutSpec, int | None, str | None] | None:
+    """Find the layout of a document; ``None`` when it is no description of a known layout.
+
+    Returns the layout, the index of the title line (``None`` when only a keyword was found) and
+    the fund named in the title.
+    """
+    for layout in layouts:
+        pattern = regex.compile(layout.title, regex.I)
+        for index, line in enumerate(lines[:TITLE_WINDOW]):
+            match = pattern.match(line.text)
+            if match:
+                return layout, index, match["fund"].upper()
+    for layout in layouts:
+        keywords = {normalise_label(k) for k in layout.keywords}
+        for line in lines:
+            match = LABEL_LINE.match(line.text)
+            if match and normalise_label(match["label"]) in keywords:
+                return layout, None, None
+    return None
