@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from parser.archive.build import build, scan_corpus  # noqa: E402
+from parser.archive.build import build
+from parser.corpus import scan_documents  # noqa: E402
 from parser.archive.rows import child_rows, document_row, project_row  # noqa: E402
 from parser.clean import clean  # noqa: E402
 from parser.extract.engine import parse_lines  # noqa: E402
@@ -77,7 +78,7 @@ def profile_build(corpus: Path, db: Path, out: Path, top: int, jobs: int | None)
 
 
 def profile_parse(corpus: Path, sample: int, out: Path, top: int) -> None:
-    paths = list(scan_corpus(corpus).values())
+    paths = list(scan_documents(corpus).values())
     chosen = sorted(random.Random(0).sample(paths, min(sample, len(paths))))
     data = [(str(p), p.read_bytes()) for p in chosen]
     for path, blob in data[:5]:

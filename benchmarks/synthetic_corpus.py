@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from parser.reference.project_lists import ProjectListRow, read_project_list  # noqa: E402
+from parser.reference.project_lists import ProjectListRow, repair_project_list  # noqa: E402
 
 CORPUS = ROOT / "corpus"
 REFERENCE = CORPUS / "reference"
@@ -238,7 +238,7 @@ class Sources:
         result = {}
         for layout, name in LISTS.items():
             rows = []
-            for row in read_project_list(self.corpus / "reference" / name):
+            for row in repair_project_list(self.corpus / "reference" / name):
                 amounts = [getattr(row, key) for _, key in AMOUNT_LABELS]
                 if row.fund != "ESR" or row.flag or not row.name or not row.implementer_name:
                     continue

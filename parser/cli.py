@@ -10,7 +10,7 @@ import click
 
 from . import __version__
 from .read import PDF_ENGINE_NAMES
-from .reference import REFERENCE_FOLDER
+from .corpus import expand_paths
 from .runner import DEFAULT_TIMEOUT, Limits, parse_files
 
 
@@ -22,25 +22,6 @@ def cli() -> None:
     Reads the descriptions that the structural-funds service publishes (text, PDF or saved web
     pages) into the records of DATA-CONTRACT.md.
     """
-
-
-def _expand(paths: tuple[str, ...]) -> list[str]:
-    """Files as given; a folder stands for the documents in it, sorted, so ``esr parse corpus``
-    works. Hidden files and ``reference`` folders (the project lists and the municipality key,
-    which are data for ``esr build``, not documents) are left out of a folder."""
-    files: list[str] = []
-    for path in paths:
-        folder = Path(path)
-        if not folder.is_dir():
-            files.append(path)
-            continue
-        if folder.name == REFERENCE_FOLDER:
-            continue
-        for file in sorted(folder.rglob("*")):
-            parts = file.relative_to(folder).parts
-            if file.is_file() and not any(p.startswith(".") or p == REFERENCE_FOLDER for p in parts):
-                files.append(str(file))
-    return files
 
 
 @cli.command()
@@ -61,7 +42,7 @@ def parse(files: tuple[str, ...], output_format: str, pdf_engine: str, timeout: 
       esr parse corpus/S10962.txt
       esr parse corpus/* --format jsonl > records.jsonl
     """
-    paths = _expand(files)
+    paths = expand_paths(files)
     documents = []
     failed = 0
     for outcome in parse_files(paths, jobs=jobs, pdf_engine=pdf_engine, limits=Limits(timeout=timeout)):

@@ -17,7 +17,7 @@ from parser.reference.places import (
     finnish_genitive,
     genitive_forms,
     normalize_name,
-    read_municipalities,
+    municipality_key,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ def _key_path() -> Path:
 
 @pytest.fixture(scope="module")
 def rows() -> list[MunicipalityRow]:
-    return read_municipalities(_key_path())
+    return municipality_key(_key_path())
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,7 @@ def test_a_key_without_a_column_is_refused(tmp_path):
     path = tmp_path / "key.csv"
     path.write_text("year,municipality_code,municipality_fi\n2013,5,Alajärvi\n", encoding="utf-8")
     with pytest.raises(ValueError, match="municipality_sv"):
-        read_municipalities(path)
+        municipality_key(path)
 
 
 # --- the sample documents ---------------------------------------------------------------------

@@ -16,17 +16,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from parser.corpus import PROJECT_LIST_2007 as LIST_2007
+from parser.corpus import PROJECT_LIST_2014 as LIST_2014
 from parser.reference.project_lists import (
     LAYOUT_2007,
     LAYOUT_2014,
-    LIST_2007,
-    LIST_2014,
     ProjectListRow,
-    learn_vocabulary,
+    learn_closed_sets,
     list_summary,
     parse_amount,
-    read_project_list,
-    read_project_lists,
+    repair_project_list,
+    repair_project_lists,
     source_line,
 )
 
@@ -50,7 +50,7 @@ def list_folder() -> Path:
 
 @pytest.fixture(scope="module")
 def rows(list_folder) -> list[ProjectListRow]:
-    return read_project_lists(list_folder)
+    return repair_project_lists(list_folder)
 
 
 @pytest.fixture(scope="module")
@@ -142,13 +142,13 @@ def test_unflagged_2014_rows_without_repair_have_thirteen_fields(rows_2014):
 
 def test_learnt_closed_sets(list_folder):
     lines = file_lines(list_folder / LIST_2007, "cp1252")[1:-1]
-    vocabulary = learn_vocabulary([source_line(n, raw, LAYOUT_2007) for n, raw in enumerate(lines, 2)], LAYOUT_2007)
-    assert vocabulary.sections == SECTIONS_2007
-    assert vocabulary.statuses == STATUSES_2007
+    closed_sets = learn_closed_sets([source_line(n, raw, LAYOUT_2007) for n, raw in enumerate(lines, 2)], LAYOUT_2007)
+    assert closed_sets.sections == SECTIONS_2007
+    assert closed_sets.statuses == STATUSES_2007
     lines = file_lines(list_folder / LIST_2014, "utf-8")[1:-1]
-    vocabulary = learn_vocabulary([source_line(n, raw, LAYOUT_2014) for n, raw in enumerate(lines, 2)], LAYOUT_2014)
-    assert vocabulary.sections == set()
-    assert vocabulary.statuses == STATUSES_2014
+    closed_sets = learn_closed_sets([source_line(n, raw, LAYOUT_2014) for n, raw in enumerate(lines, 2)], LAYOUT_2014)
+    assert closed_sets.sections == set()
+    assert closed_sets.statuses == STATUSES_2014
 
 
 # --- rows checked by hand -------------------------------------------------------------------------
@@ -642,7 +642,7 @@ def write_and_read(period: str, lines: list[str]) -> list[ProjectListRow]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         path.write_bytes(("\n".join([header, *seed_lines(period), *lines]) + "\n").encode(encoding))
-        return read_project_list(path)[len(seed_lines(period)) :]
+        return repair_project_list(path)[len(seed_lines(period)) :]
 
 
 def as_written(fields: dict) -> dict:

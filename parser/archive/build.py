@@ -26,13 +26,10 @@ import sqlite_utils
 from .. import __version__, search
 from ..runner import Limits, Outcome, parse_files
 from . import schema
-from .load_reference import MUNICIPALITY_KEY, PROJECT_LISTS, REFERENCE_FOLDER, load_municipalities, load_project_list, reference_files
+from ..corpus import REFERENCE_FILES, REFERENCE_FOLDER, file_sha256, reference_files, scan_documents
+from .load_reference import load_municipalities, load_project_list
 from .place_codes import PlaceMatcher, match_project_places
 from .rows import child_rows, document_record, document_row, project_row, warning_rows
-
-#: Files in the corpus that are not documents.
-_NOT_DOCUMENTS = frozenset({"readme", "readme.md", "readme.txt", "license", "notice"})
-
 
 @dataclass
 class BuildReport:
@@ -58,33 +55,6 @@ class BuildReport:
             f"esr: {self.documents} documents: {self.parsed} parsed, {self.skipped} unchanged, "
             f"{self.failed} failed, {self.removed} removed; {self.warnings} warnings in the archive"
         )
-
-
-def document_id(corpus: Path, path: Path) -> str:
-    """A document's id: its path inside the corpus, with ``/`` on every platform."""
-    return path.relative_to(corpus).as_posix()
-
-
-def scan_corpus(corpus: Path) -> dict[str, Path]:
-    """Every document file of the corpus by id, sorted; reference data and hidden files left out."""
-    documents: dict[str, Path] = {}
-    for path in sorted(corpus.rglob("*")):
-        relative = path.relative_to(corpus)
-        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
-            continue
-        if relative.parts[0] == REFERENCE_FOLDER or path.name.casefold() in _NOT_DOCUMENTS:
-            continue
-        documents[relative.as_posix()] = path
-    return documents
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 #: The code that decides what a file's rows are. The command line and the worker pool do not.
@@ -114,7 +84,7 @@ class _OldState:
     info: dict[str, str]
 
 
-def _read_old_state(db_path: Path) -> _OldState | None:
+def _previous_build(db_path: Path) -> _OldState | None:
     """What the previous build recorded, or ``None`` when there is no usable database."""
     if not db_path.exists():
         return None
@@ -238,7 +208,7 @@ def build(
     """Build (or bring up to date) the archive at ``db_path`` from the files under ``corpus``."""
     report = BuildReport()
     started = time.perf_counter()
-    documents = scan_corpus(corpus)
+    documents = scan_documents(corpus)
     hashes = {doc_id: file_sha256(path) for doc_id, path in documents.items()}
     references = reference_files(corpus)
     reference_hashes = {name: file_sha256(path) for name, path in references.items()}
@@ -248,10 +218,10 @@ def build(
         "contacts": "included" if include_contacts else "left out",
     }
     report.documents = len(documents)
-    for name in (*PROJECT_LISTS, MUNICIPALITY_KEY):
+    for name in REFERENCE_FILES:
         if name not in references:
             report.notes.append(f"{REFERENCE_FOLDER}/{name} is missing from the corpus: its table stays empty")
-    old = None if full else _read_old_state(db_path)
+    old = None if full else _previous_build(db_path)
     if old is not None and old.info.get("parser") == info["parser"] and old.info.get("contacts") == info["contacts"]:
         removed = sorted(set(old.documents) - set(documents))
         changed = {doc_id for doc_id, digest in hashes.items() if old.documents.get(doc_id, (None,))[0] != digest}

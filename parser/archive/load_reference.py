@@ -10,17 +10,9 @@ from pathlib import Path
 
 import sqlite_utils
 
-from ..reference import REFERENCE_FOLDER
-from ..reference.places import read_municipalities
-from ..reference.project_lists import read_project_list
-PROJECT_LISTS = ("projektilista-2007-2013.csv", "projektilista-2014-2020-snapshot.csv")
-MUNICIPALITY_KEY = "municipalities.csv"
-
-
-def reference_files(corpus: Path) -> dict[str, Path]:
-    """The reference files present in the corpus, by file name."""
-    folder = corpus / REFERENCE_FOLDER
-    return {name: folder / name for name in (*PROJECT_LISTS, MUNICIPALITY_KEY) if (folder / name).is_file()}
+from ..corpus import MUNICIPALITY_KEY, PROJECT_LISTS
+from ..reference.places import municipality_key
+from ..reference.project_lists import repair_project_list
 
 
 def load_project_list(db: sqlite_utils.Database, references: dict[str, Path]) -> tuple[int, int]:
@@ -32,7 +24,7 @@ def load_project_list(db: sqlite_utils.Database, references: dict[str, Path]) ->
     loaded = flagged = 0
     for name in PROJECT_LISTS:
         if name in references:
-            rows = [row.model_dump(mode="json") for row in read_project_list(references[name])]
+            rows = [row.model_dump(mode="json") for row in repair_project_list(references[name])]
             db["project_list"].insert_all(rows, batch_size=2000)
             loaded += len(rows)
             flagged += sum(1 for row in rows if row["flag"])
@@ -43,5 +35,5 @@ def load_municipalities(db: sqlite_utils.Database, references: dict[str, Path]) 
     """Replace ``municipalities`` with the municipality key."""
     db.execute("delete from municipalities")
     if MUNICIPALITY_KEY in references:
-        rows = (row.model_dump(mode="json") for row in read_municipalities(references[MUNICIPALITY_KEY]))
+        rows = (row.model_dump(mode="json") for row in municipality_key(references[MUNICIPALITY_KEY]))
         db["municipalities"].insert_all(rows, batch_size=2000)

@@ -10,7 +10,7 @@ from .rows import PROJECT_COLUMNS
 
 
 @dataclass(frozen=True)
-class TableSpec:
+class TableSchema:
     """One table: its columns in order, primary key, foreign keys and filtered columns."""
 
     name: str
@@ -22,7 +22,7 @@ class TableSpec:
     not_null: tuple[str, ...] = field(default=())
 
 
-DOCUMENTS = TableSpec(
+DOCUMENTS = TableSchema(
     "documents",
     {
         "id": str, "path": str, "sha256": str, "format": str, "pages": int, "kind": str, "template": str,
@@ -32,7 +32,7 @@ DOCUMENTS = TableSpec(
     indexes=("kind", "template", "status", "format", "project_code"),
 )
 
-PROJECTS = TableSpec(
+PROJECTS = TableSchema(
     "projects",
     {"code": str, **{column: kind for _, column, kind in PROJECT_COLUMNS if column != "code"}, "document_id": str},
     pk="code",
@@ -43,14 +43,14 @@ PROJECTS = TableSpec(
     ),
 )
 
-ORGANISATIONS = TableSpec(
+ORGANISATIONS = TableSchema(
     "organisations",
     {"business_id": str, "name": str, "type": str, "implementer_projects": int, "co_implementer_projects": int},
     pk="business_id",
     indexes=("type", "name"),
 )
 
-CO_IMPLEMENTERS = TableSpec(
+CO_IMPLEMENTERS = TableSchema(
     "co_implementers",
     {"project_code": str, "position": int, "name": str, "type": str, "business_id": str},
     pk=("project_code", "position"),
@@ -58,7 +58,7 @@ CO_IMPLEMENTERS = TableSpec(
     indexes=("business_id", "type"),
 )
 
-PROJECT_AREAS = TableSpec(
+PROJECT_AREAS = TableSchema(
     "project_areas",
     {"project_code": str, "level": str, "position": int, "name": str, "code": str, "key_year": int, "match": str},
     pk=("project_code", "level", "position"),
@@ -66,7 +66,7 @@ PROJECT_AREAS = TableSpec(
     indexes=("level", "name", "code", ("level", "code")),
 )
 
-INDICATORS = TableSpec(
+INDICATORS = TableSchema(
     "indicators",
     {"project_code": str, "position": int, "indicator": str, "planned": int, "planned_women": int, "realised": int, "realised_women": int},
     pk=("project_code", "position"),
@@ -74,7 +74,7 @@ INDICATORS = TableSpec(
     indexes=("indicator",),
 )
 
-HORIZONTAL_RATINGS = TableSpec(
+HORIZONTAL_RATINGS = TableSchema(
     "horizontal_ratings",
     {"project_code": str, "principle": str, "rating": str},
     pk=("project_code", "principle"),
@@ -82,7 +82,7 @@ HORIZONTAL_RATINGS = TableSpec(
     indexes=("principle", "rating"),
 )
 
-SUSTAINABILITY_SCORES = TableSpec(
+SUSTAINABILITY_SCORES = TableSchema(
     "sustainability_scores",
     {"project_code": str, "position": int, "group": str, "criterion": str, "direct": int, "indirect": int, "justification": str},
     pk=("project_code", "position"),
@@ -90,7 +90,7 @@ SUSTAINABILITY_SCORES = TableSpec(
     indexes=("criterion", "group"),
 )
 
-EXTRA_FIELDS = TableSpec(
+EXTRA_FIELDS = TableSchema(
     "extra_fields",
     {"project_code": str, "position": int, "section": str, "label": str, "value": str},
     pk=("project_code", "position"),
@@ -98,7 +98,7 @@ EXTRA_FIELDS = TableSpec(
     indexes=("label", "section"),
 )
 
-PARSE_WARNINGS = TableSpec(
+PARSE_WARNINGS = TableSchema(
     "parse_warnings",
     {"document_id": str, "position": int, "code": str, "message": str, "line": int},
     pk=("document_id", "position"),
@@ -106,7 +106,7 @@ PARSE_WARNINGS = TableSpec(
     indexes=("code",),
 )
 
-PROJECT_LIST = TableSpec(
+PROJECT_LIST = TableSchema(
     "project_list",
     {
         "code": str, "fund": str, "name": str, "programme_section": str, "priority_axis_number": str,
@@ -118,7 +118,7 @@ PROJECT_LIST = TableSpec(
     indexes=("fund", "managing_authority", "status", "priority_axis_number", "programme_section", "source_list", "flag", "start_date"),
 )
 
-MUNICIPALITIES = TableSpec(
+MUNICIPALITIES = TableSchema(
     "municipalities",
     {
         "year": int, "municipality_code": str, "municipality_fi": str, "municipality_sv": str, "subregion_code": str,
@@ -129,7 +129,7 @@ MUNICIPALITIES = TableSpec(
     indexes=("municipality_code", "municipality_fi", "subregion_code", "region_code"),
 )
 
-BUILD_INFO = TableSpec("build_info", {"key": str, "value": str}, pk="key")
+BUILD_INFO = TableSchema("build_info", {"key": str, "value": str}, pk="key")
 
 #: In creation order: a table comes after the tables its foreign keys name, where it can.
 TABLES = (
@@ -200,7 +200,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
         db.create_view(name, sql.strip(), replace=True)
 
 
-def insert_rows(db: sqlite_utils.Database, table: TableSpec, rows: list[dict]) -> None:
+def insert_rows(db: sqlite_utils.Database, table: TableSchema, rows: list[dict]) -> None:
     """Insert rows in the table's column order with one ``executemany``.
 
     sqlite-utils' ``insert_all`` inspects every value of every row; our rows already have the

@@ -20,7 +20,7 @@ import regex
 
 from ..read.lines import Line
 from ..warnings import WarningLog
-from .kinds import SECTION_KINDS, read_unknown_section
+from .kinds import SECTION_KINDS, extract_unknown_section
 from .labels import LabelIndex
 from .layouts import FieldSpec, LayoutSpec, builtin_layouts
 from .recognise import recognise
@@ -71,10 +71,10 @@ class Extraction:
 
         return CONVERTERS[spec.type](raw, warn, **spec.options)
 
-    def read_section(self, section: Section) -> None:
+    def extract_section(self, section: Section) -> None:
         """Read one section with the reader its declared kind names."""
         if section.spec is None:
-            read_unknown_section(self, section)
+            extract_unknown_section(self, section)
         else:
             SECTION_KINDS[section.spec.kind](self, section)
 
@@ -91,7 +91,7 @@ def nest(flat: dict[str, Any]) -> dict[str, Any]:
     return nested
 
 
-def read_project(lines: Sequence[Line], layout: LayoutSpec, fund: str | None, warnings: WarningLog) -> dict[str, Any]:
+def extract_project(lines: Sequence[Line], layout: LayoutSpec, fund: str | None, warnings: WarningLog) -> dict[str, Any]:
     """Read a recognised description's lines into the contract's project mapping."""
     extraction = Extraction(layout, warnings)
     sections = split_sections(lines, layout, warnings)
@@ -101,7 +101,7 @@ def read_project(lines: Sequence[Line], layout: LayoutSpec, fund: str | None, wa
             seen[id(section.spec)] = seen.get(id(section.spec), 0) + 1
             if seen[id(section.spec)] == 2 and section.spec.kind not in ("record", "text"):
                 warnings.add("duplicate_section", f"section {section.name!r} appears twice", section.heading)
-        extraction.read_section(section)
+        extraction.extract_section(section)
     for spec in layout.sections:
         if not spec.optional and id(spec) not in seen:
             warnings.add("missing_section", f"section {spec.name!r} not found")
@@ -135,8 +135,8 @@ def parse_lines(lines: Sequence[Line], layouts: Sequence[LayoutSpec] | None = No
         body = list(lines[title_index + 1 :])
         for line in lines[:title_index]:
             warnings.add("unrecognised_line", f"a line before the title: {line.text!r}", line)
-    project = read_project(body, layout, fund, warnings)
+    project = extract_project(body, layout, fund, warnings)
     return ParsedText("description", layout.name, title, warnings, project, text)
 
 
-__all__ = ["Extraction", "ParsedText", "parse_lines", "read_project", "recognise", "split_sections"]
+__all__ = ["Extraction", "ParsedText", "parse_lines", "extract_project", "recognise", "split_sections"]

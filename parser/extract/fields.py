@@ -73,7 +73,7 @@ def collect_hits(extraction: Extraction, section: Section, fields: Sequence[Fiel
     return [hit for hit in hits if hit.spec is not UNKNOWN]
 
 
-def read_fields(extraction: Extraction, section: Section, fields: Sequence[FieldSpec], target: dict[str, Any]) -> None:
+def extract_fields(extraction: Extraction, section: Section, fields: Sequence[FieldSpec], target: dict[str, Any]) -> None:
     """Fill ``target`` from a section's ``Label: value`` lines (a label found out of its own
     section fills the project's values instead)."""
     section_target = target

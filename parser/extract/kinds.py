@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import regex
 
-from .fields import read_fields
+from .fields import extract_fields
 from .labels import LABEL_LINE, looks_like_label
 from .layouts import normalise_label
 from .values import CONVERTERS
@@ -22,20 +22,20 @@ if TYPE_CHECKING:
     from .sections import Section
 
 
-def read_fields_section(extraction: Extraction, section: Section) -> None:
+def extract_fields_section(extraction: Extraction, section: Section) -> None:
     """``fields``: the section's ``Label: value`` lines fill the project."""
-    read_fields(extraction, section, section.spec.fields, extraction.values)
+    extract_fields(extraction, section, section.spec.fields, extraction.values)
 
 
-def read_record_section(extraction: Extraction, section: Section) -> None:
+def extract_record_section(extraction: Extraction, section: Section) -> None:
     """``record``: the section is one item of a list member (an indicator)."""
     spec = section.spec
     record = dict(spec.record.values)
-    read_fields(extraction, section, spec.fields, record)
+    extract_fields(extraction, section, spec.fields, record)
     extraction.values.setdefault(spec.record.into, []).append(record)
 
 
-def read_text_section(extraction: Extraction, section: Section) -> None:
+def extract_text_section(extraction: Extraction, section: Section) -> None:
     """``text``: the section's lines are one text; a second copy of it goes to ``extra_fields``."""
     key = section.spec.text
     text = "\n".join(line.text for line in section.lines) or None
@@ -45,7 +45,7 @@ def read_text_section(extraction: Extraction, section: Section) -> None:
         extraction.values[key] = text
 
 
-def read_table_section(extraction: Extraction, section: Section) -> None:
+def extract_table_section(extraction: Extraction, section: Section) -> None:
     """``table``: a scored table of group lines, row lines and the justification lines under them."""
     table = section.spec.table
     row_pattern = regex.compile(table.row)
@@ -77,7 +77,7 @@ def read_table_section(extraction: Extraction, section: Section) -> None:
         extraction.warnings.add("empty_table", f"no rows found in section {section.name!r}", section.heading)
 
 
-def read_flag_section(extraction: Extraction, section: Section) -> None:
+def extract_flag_section(extraction: Extraction, section: Section) -> None:
     """``flag``: the section's one sentence sets a key to true (``Esimerkkihanke``)."""
     flag = section.spec.flag
     for line in section.lines:
@@ -87,7 +87,7 @@ def read_flag_section(extraction: Extraction, section: Section) -> None:
             extraction.unplaced(section.name, line)
 
 
-def read_group_section(extraction: Extraction, section: Section) -> None:
+def extract_group_section(extraction: Extraction, section: Section) -> None:
     """A heading that only groups subsections: any line of its own is unexpected."""
     for line in section.lines:
         extraction.unplaced(section.name, line)
@@ -95,16 +95,16 @@ def read_group_section(extraction: Extraction, section: Section) -> None:
 
 #: Section kind -> the function that reads such a section into the extraction.
 SECTION_KINDS: dict[str, Callable[[Extraction, Section], None]] = {
-    "fields": read_fields_section,
-    "record": read_record_section,
-    "text": read_text_section,
-    "table": read_table_section,
-    "flag": read_flag_section,
-    "group": read_group_section,
+    "fields": extract_fields_section,
+    "record": extract_record_section,
+    "text": extract_text_section,
+    "table": extract_table_section,
+    "flag": extract_flag_section,
+    "group": extract_group_section,
 }
 
 
-def read_unknown_section(extraction: Extraction, section: Section) -> None:
+def extract_unknown_section(extraction: Extraction, section: Section) -> None:
     """A section the layout does not declare: its labels and its free text go to ``extra_fields``;
     the lines before the first heading are reported one by one."""
     if section.heading is None:

@@ -1,5 +1,2 @@
-"""Reference data shipped beside the documents: the official project lists and the municipality key."""
-
-#: The corpus sub-folder that holds the reference data (project lists, municipality key):
-#: data for ``esr build``, not documents.
-REFERENCE_FOLDER = "reference"
+"""Reference data loaded beside the documents: the official project lists (repaired into rows)
+and Statistics Finland's municipality key (with the matching of place names to its codes)."""

@@ -111,7 +111,7 @@ class MunicipalityRow(BaseModel):
         return text
 
 
-def read_municipalities(path: str | Path) -> list[MunicipalityRow]:
+def municipality_key(path: str | Path) -> list[MunicipalityRow]:
     """Every row of the municipality key at ``path``, in file order, codes zero-padded.
 
     ``municipality_code`` comes back as the 3-digit string Statistics Finland writes (``"005"``
@@ -431,7 +431,7 @@ class PlaceIndex:
     @classmethod
     def from_csv(cls, path: str | Path) -> PlaceIndex:
         """The index of the key file at ``path``."""
-        return cls(read_municipalities(path))
+        return cls(municipality_key(path))
 
     def key_year(self, year: int | None) -> int:
         """The key year used for a project of ``year``: itself if in the key, else the nearest."""

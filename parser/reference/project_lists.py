@@ -31,10 +31,8 @@ from pathlib import Path
 import regex
 from pydantic import BaseModel, ConfigDict
 
-LIST_2007 = "projektilista-2007-2013.csv"
-LIST_2014 = "projektilista-2014-2020-snapshot.csv"
-#: Read in this order by :func:`read_project_lists`: the older programme period first.
-LIST_FILES = (LIST_2007, LIST_2014)
+from ..corpus import PROJECT_LISTS
+
 
 FUNDS = frozenset({"ESR", "EAKR"})
 
@@ -148,7 +146,7 @@ LAYOUT_2014 = ListLayout(
 )
 
 @dataclass(frozen=True)
-class Vocabulary:
+class ClosedSets:
     """The closed sets of one list, learnt from its well-formed rows."""
 
     sections: frozenset[str]
@@ -275,7 +273,7 @@ def parse_amount(text: str) -> Amount | None:
     return float(text) if "." in text else int(text)
 
 
-def fits(kind: str, field: str, vocabulary: Vocabulary) -> bool:
+def fits(kind: str, field: str, closed_sets: ClosedSets) -> bool:
     """Whether one comma field has the shape of a column of this (anchor) kind."""
     value = field.strip()
     if kind == "code":
@@ -285,9 +283,9 @@ def fits(kind: str, field: str, vocabulary: Vocabulary) -> bool:
     if kind == "axis":
         return bool(_AXIS.fullmatch(value))
     if kind == "section":
-        return value in vocabulary.sections
+        return value in closed_sets.sections
     if kind == "status":
-        return value in vocabulary.statuses
+        return value in closed_sets.statuses
     if kind == "date":
         return parse_date(value) is not None
     if kind == "amount":
@@ -314,7 +312,7 @@ def text_fits(pieces: Sequence[str]) -> bool:
 # --- learning the closed sets ------------------------------------------------------------------
 
 
-def learn_vocabulary(lines: Iterable[SourceLine], layout: ListLayout) -> Vocabulary:
+def learn_closed_sets(lines: Iterable[SourceLine], layout: ListLayout) -> ClosedSets:
     """The programme sections and statuses of the rows that need no repair.
 
     A row needs none when it has exactly one field per column (plus the allowed empty trailing
@@ -332,7 +330,7 @@ def learn_vocabulary(lines: Iterable[SourceLine], layout: ListLayout) -> Vocabul
                 sections.add(value)
             elif kind == "status":
                 statuses.add(value)
-    return Vocabulary(sections=frozenset(sections), statuses=frozenset(statuses))
+    return ClosedSets(sections=frozenset(sections), statuses=frozenset(statuses))
 
 
 def well_formed_values(line: SourceLine, layout: ListLayout) -> list[str] | None:
@@ -347,7 +345,7 @@ def well_formed_values(line: SourceLine, layout: ListLayout) -> list[str] | None
     if any(piece.strip() for piece in extra):
         return None
     # The shape anchors checked below never look at the closed sets, which are not known yet.
-    no_sets = Vocabulary(sections=frozenset(), statuses=frozenset())
+    no_sets = ClosedSets(sections=frozenset(), statuses=frozenset())
     for (_, kind), field in zip(layout.columns, fields):
         if kind == "text":
             fitting = is_wordy(field)
@@ -367,7 +365,7 @@ Span = tuple[int, int] | None
 
 
 def exact_readings(
-    fields: Sequence[str], layout: ListLayout, vocabulary: Vocabulary, limit: int = 2
+    fields: Sequence[str], layout: ListLayout, closed_sets: ClosedSets, limit: int = 2
 ) -> list[tuple[Span, ...]]:
     """The readings that fit every anchor with nothing missing or left over, up to ``limit``.
 
@@ -392,7 +390,7 @@ def exact_readings(
             for end in range(start + 1, last_end + 1):
                 if text_fits(fields[start:end]):
                     walk(end, column + 1, (*spans, (start, end)))
-        elif start < len(fields) and fits(kind, fields[start], vocabulary):
+        elif start < len(fields) and fits(kind, fields[start], closed_sets):
             walk(start + 1, column + 1, (*spans, (start, start + 1)))
 
     walk(0, 0, ())
@@ -407,7 +405,7 @@ class Reading:
     problems: tuple[str, ...]
 
 
-def cheapest_reading(fields: Sequence[str], layout: ListLayout, vocabulary: Vocabulary) -> Reading:
+def cheapest_reading(fields: Sequence[str], layout: ListLayout, closed_sets: ClosedSets) -> Reading:
     """The reading with the fewest problems, for a row no exact reading fits.
 
     Each problem costs one: a column with no field (``missing_field``), a field left over
@@ -436,7 +434,7 @@ def cheapest_reading(fields: Sequence[str], layout: ListLayout, vocabulary: Voca
                     options.append((cost + (problem is not None), (("take", (start, end), problem), *steps)))
             else:
                 problem, penalty = None, 0
-                if not fits(kind, fields[start], vocabulary):
+                if not fits(kind, fields[start], closed_sets):
                     problem = anchor_problem(kind, fields[start])
                     # A word in a number or date slot means the free text was cut in the wrong
                     # place: cost it more than a missing value, so the word stays in the text.
@@ -509,14 +507,14 @@ def unquote_field(text: str) -> str | None:
     return inner.replace('""', '"')
 
 
-def build_row(line: SourceLine, layout: ListLayout, vocabulary: Vocabulary, source_list: str) -> ProjectListRow:
+def build_row(line: SourceLine, layout: ListLayout, closed_sets: ClosedSets, source_list: str) -> ProjectListRow:
     """The row of one data line: repaired when exactly one reading fits, else flagged."""
     repairs = list(line.repairs)
     flags = list(line.flags)
     if len(line.fields) > MAX_FIELDS:
         # Not a row of the list at all: searching its readings would only take long.
         return unreadable_row(line, layout, source_list)
-    readings = exact_readings(line.fields, layout, vocabulary)
+    readings = exact_readings(line.fields, layout, closed_sets)
     if len(readings) == 1:
         spans = readings[0]
     elif readings:
@@ -524,7 +522,7 @@ def build_row(line: SourceLine, layout: ListLayout, vocabulary: Vocabulary, sour
         spans = readings[0]
         flags.append("ambiguous_columns")
     else:
-        reading = cheapest_reading(line.fields, layout, vocabulary)
+        reading = cheapest_reading(line.fields, layout, closed_sets)
         spans = reading.spans
         flags.extend(reading.problems)
 
@@ -572,7 +570,7 @@ def unreadable_row(line: SourceLine, layout: ListLayout, source_list: str) -> Pr
     )
 
 
-def read_project_list(path: Path | str) -> list[ProjectListRow]:
+def repair_project_list(path: Path | str) -> list[ProjectListRow]:
     """Every data row of one official project list, in file order, repaired or flagged.
 
     The layout is told by the header; the closed sets (programme sections, statuses) are learnt
@@ -583,17 +581,17 @@ def read_project_list(path: Path | str) -> list[ProjectListRow]:
     header = text.split("\n", 1)[0]
     layout = layout_for_header(header)
     lines = [source_line(number, raw, layout) for number, raw in data_lines(text)]
-    vocabulary = learn_vocabulary(lines, layout)
-    return [build_row(line, layout, vocabulary, path.name) for line in lines]
+    closed_sets = learn_closed_sets(lines, layout)
+    return [build_row(line, layout, closed_sets, path.name) for line in lines]
 
 
-def read_project_lists(folder: Path | str) -> list[ProjectListRow]:
+def repair_project_lists(folder: Path | str) -> list[ProjectListRow]:
     """The rows of both official lists found in ``folder``: 2007–2013 first, then 2014–2020."""
     folder = Path(folder)
     rows: list[ProjectListRow] = []
-    for name in LIST_FILES:
+    for name in PROJECT_LISTS:
         if (folder / name).is_file():
-            rows.extend(read_project_list(folder / name))
+            rows.extend(repair_project_list(folder / name))
     return rows
 
 

@@ -80,7 +80,7 @@ class RecordSpec(Declaration):
     values: dict[str, Any] = Field(default_factory=dict)
 
 
-class TableSpec(Declaration):
+class ScoreTableSpec(Declaration):
     """A scored table such as the 2014–2020 sustainability criteria.
 
     ``row`` is a regular expression with named groups; a line that equals one of ``groups`` sets
@@ -118,7 +118,7 @@ class SectionSpec(Declaration):
     text: str | None = None
     fields: list[FieldSpec] = Field(default_factory=list)
     record: RecordSpec | None = None
-    table: TableSpec | None = None
+    table: ScoreTableSpec | None = None
     flag: FlagSpec | None = None
     #: Lines that belong to the section's print form and carry no data.
     expected_lines: list[str] = Field(default_factory=list)
