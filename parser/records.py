@@ -8,7 +8,9 @@ a label present with an empty value, or absent from a layout, is ``None``, never
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+import types
+import typing
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -181,3 +183,36 @@ class Document(Record):
 def document_json(document: Document, indent: int | None = 2) -> str:
     """Serialise a document the one way the CLI and the tests do, byte-identical every time."""
     return document.model_dump_json(indent=indent)
+
+
+def unwrap_optional(annotation: Any) -> Any:
+    """``Foo | None`` → ``Foo``; any other annotation as it is."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(members) == 1:
+            return members[0]
+    return annotation
+
+
+def member_type(model: type[BaseModel], key: str) -> Any:
+    """The type of a dotted member of a record model: ``member_type(Project, "implementer.name")``
+    is ``str``. Raises ``KeyError`` naming the first part of ``key`` that is no member."""
+    annotation: Any = model
+    for depth, part in enumerate(key.split(".")):
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)) or part not in annotation.model_fields:
+            owner = ".".join(key.split(".")[:depth]) or model.__name__
+            raise KeyError(f"{key!r}: {owner} has no member {part!r}")
+        annotation = unwrap_optional(annotation.model_fields[part].annotation)
+    return annotation
+
+
+def list_item_model(model: type[BaseModel], key: str) -> type[BaseModel]:
+    """The model of the items of a list member (``indicators`` → :class:`Indicator`); ``KeyError``
+    when ``key`` is no list of records."""
+    annotation = member_type(model, key)
+    if typing.get_origin(annotation) is list:
+        (item,) = typing.get_args(annotation)
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return item
+    raise KeyError(f"{key!r} is not a list of records")
+

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import time
+import types
+import typing
 
 import pytest
 from pydantic import ValidationError
@@ -25,25 +28,84 @@ def test_builtin_layouts_load_quickly_and_are_well_formed():
     assert [layout.period for layout in layouts] == ["2007-2013", "2014-2020"]
 
 
+def _resolve(model, key: str):
+    """Walk a dotted key through the pydantic models by hand; the member's annotation."""
+    annotation = model
+    for part in key.split("."):
+        assert part in annotation.model_fields, f"{key}: no member {part!r} in {annotation.__name__}"
+        annotation = annotation.model_fields[part].annotation
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(members) == 1:
+            annotation = members[0]
+    return annotation
+
+
+def _item_model(key: str):
+    (item,) = typing.get_args(_resolve(Project, key))
+    return item
+
+
 @pytest.mark.parametrize("layout", builtin_layouts(), ids=lambda l: l.name)
 def test_every_declared_key_is_a_contract_member(layout):
-    keys = set()
+    """Whole dotted keys, each against the model it fills: a record section's keys against the
+    item model of its list (Indicator), a table's groups against its rows' model."""
+    checked = 0
+    for key in layout.defaults:
+        _resolve(Project, key)
     for section in layout.sections:
-        if section.text:
-            keys.add(section.text)
+        model = _item_model(section.record.into) if section.record else Project
+        for key in section.record.values if section.record else ():
+            _resolve(model, key)
         for spec in section.fields:
-            if section.record is None:
-                keys.update(spec.keys)
-            if spec.followed_by:
-                keys.add(spec.followed_by)
-        if section.record:
-            keys.add(section.record.into)
-        if section.table:
-            keys.add(section.table.into)
+            for key in [*spec.keys, *([spec.followed_by] if spec.followed_by else [])]:
+                _resolve(model, key)
+                checked += 1
+        if section.text:
+            _resolve(Project, section.text)
         if section.flag:
-            keys.add(section.flag.key)
-    keys.update(layout.defaults)
-    assert {key.split(".")[0] for key in keys} <= CONTRACT_KEYS
+            _resolve(Project, section.flag.key)
+        if section.table:
+            row = _item_model(section.table.into)
+            for key in [*re.compile(section.table.row).groupindex, section.table.group_key, section.table.continuation_key]:
+                _resolve(row, key)
+    assert checked > 20
+
+
+BASE = "name: x\nperiod: p\ntitle: '(?P<fund>ESR)'\n"
+
+
+@pytest.mark.parametrize(
+    "declaration, message",
+    [
+        ("sections:\n  - heading: A\n    fields:\n      - {label: B, key: implementer.busines_id}\n", "implementer has no member 'busines_id'"),
+        ("sections:\n  - heading: A\n    fields:\n      - {label: B, key: implementr.name}\n", "has no member 'implementr'"),
+        ("defaults: {exemplery: false}\nsections: []\n", "has no member 'exemplery'"),
+        ("sections:\n  - heading: A\n    record: {into: indicators, values: {indicatr: x}}\n    fields:\n      - {label: B, key: planned, type: count}\n", "has no member 'indicatr'"),
+        ("sections:\n  - heading: A\n    record: {into: indicators}\n    fields:\n      - {label: B, key: plannd, type: count}\n", "has no member 'plannd'"),
+        ("sections:\n  - heading: A\n    record: {into: name}\n    fields:\n      - {label: B, key: planned, type: count}\n", "not a list of records"),
+        ("sections:\n  - heading: A\n    fields:\n      - {label: B, key: gender_equality.main_goal, type: bool, followed_by: gender_equality.main_goal_txt}\n", "has no member 'main_goal_txt'"),
+        ("sections:\n  - heading: A\n    text: texts.sumary\n", "has no member 'sumary'"),
+        ("sections:\n  - heading: A\n    flag: {key: exemplar, text: T}\n", "has no member 'exemplar'"),
+        ("sections:\n  - heading: A\n    table: {into: sustainability, row: '^(?P<criterio>.*) (?P<direct>\\d+)$', continuation_key: justification}\n", "has no member 'criterio'"),
+        ("sections:\n  - heading: A\n    fields:\n      - {label: B, key: contact.phone, after: contact.nam}\n", "names no key of the same section"),
+    ],
+)
+def test_a_mistyped_key_fails_when_the_layout_loads(declaration, message):
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        load_layout(BASE + declaration)
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "  - heading: A\n    text: texts.summary\n    fields:\n      - {label: B, key: name}\n",
+        "  - heading: A\n    text: texts.summary\n    flag: {key: exemplary, text: T}\n",
+        "  - heading: A\n    fields:\n      - {label: B, key: name}\n    table: {into: sustainability, row: '^(?P<criterion>.*)$', continuation_key: justification}\n",
+    ],
+)
+def test_a_section_declaring_two_kinds_fails_when_loaded(section):
+    with pytest.raises(ValidationError, match="a section has one kind"):
+        load_layout(BASE + "sections:\n" + section)
 
 
 def test_a_malformed_declaration_fails_when_loaded():

@@ -9,14 +9,13 @@ Pure functions: no database here. The project's scalar members are flattened wit
 from __future__ import annotations
 
 import datetime
-import types
 import typing
 from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel
 
-from ..records import Document, Project
+from ..records import Document, Project, unwrap_optional
 
 #: Groups whose members keep their own name as a column.
 _UNPREFIXED = frozenset({"funding", "texts"})
@@ -29,18 +28,9 @@ def column_name(path: tuple[str, ...]) -> str:
     return "_".join(path)
 
 
-def _unwrap(annotation: Any) -> Any:
-    """``Foo | None`` → ``Foo``."""
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        members = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(members) == 1:
-            return members[0]
-    return annotation
-
-
 def _scalar_columns(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], type]]:
     for name, field in model.model_fields.items():
-        annotation = _unwrap(field.annotation)
+        annotation = unwrap_optional(field.annotation)
         path = (*prefix, name)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             yield from _scalar_columns(annotation, path)

@@ -19,6 +19,7 @@ import regex
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ...records import Project, list_item_model, member_type
 from ..values import CONVERTERS, PAIR_CONVERTERS
 
 
@@ -130,6 +131,26 @@ class SectionSpec(Declaration):
         """The heading as the service writes it, used in warnings and ``extra_fields.section``."""
         return self.heading[0]
 
+    @model_validator(mode="after")
+    def _one_kind(self) -> "SectionSpec":
+        """A section is read one way: two kinds in one declaration would leave one unread."""
+        declared = [
+            name
+            for name, present in (
+                ("fields", bool(self.fields) and self.record is None),
+                ("record", self.record is not None),
+                ("table", self.table is not None),
+                ("flag", self.flag is not None),
+                ("text", self.text is not None),
+            )
+            if present
+        ]
+        if len(declared) > 1:
+            raise ValueError(f"section {self.name!r} declares {' and '.join(declared)}: a section has one kind")
+        if self.record is not None and not self.fields:
+            raise ValueError(f"section {self.name!r} is a record without fields")
+        return self
+
     @property
     def kind(self) -> str:
         """Which reader of :data:`parser.extract.kinds.SECTION_KINDS` the section needs.
@@ -181,6 +202,58 @@ class LayoutSpec(Declaration):
                     raise ValueError(f"heading {heading!r} is declared twice in {self.name}")
                 seen.add(key)
         return self
+
+    @model_validator(mode="after")
+    def _keys_are_record_members(self) -> "LayoutSpec":
+        """Every key the layout fills is a member of the record (:class:`parser.records.Project`),
+        so a mistyped key fails when the layout loads, not as a per-file error while parsing."""
+        try:
+            for key in self.defaults:
+                member_type(Project, key)
+            for section in self.sections:
+                _check_section_keys(section)
+        except KeyError as error:
+            raise ValueError(f"layout {self.name}: {error.args[0]}") from None
+        return self
+
+
+def _check_section_keys(section: SectionSpec) -> None:
+    """Raise ``KeyError`` for a key of ``section`` that its target model does not have."""
+    where = f"section {section.name!r}"
+    try:
+        if section.record is not None:
+            item = list_item_model(Project, section.record.into)
+            for key in section.record.values:
+                member_type(item, key)
+            _check_fields(section.fields, item)
+        else:
+            _check_fields(section.fields, Project)
+        if section.text is not None:
+            member_type(Project, section.text)
+        if section.flag is not None:
+            member_type(Project, section.flag.key)
+        if section.table is not None:
+            table = section.table
+            item = list_item_model(Project, table.into)
+            groups = regex.compile(table.row).groupindex
+            for key in [*groups, table.group_key, table.continuation_key, *table.types]:
+                member_type(item, key)
+            unknown = sorted(set(table.types) - set(groups))
+            if unknown:
+                raise KeyError(f"types name {unknown} that the row pattern has no group for")
+    except KeyError as error:
+        raise KeyError(f"{where}: {error.args[0]}") from None
+
+
+def _check_fields(fields: list[FieldSpec], model: type[BaseModel]) -> None:
+    own = {key for spec in fields for key in spec.keys}
+    for spec in fields:
+        for key in spec.keys:
+            member_type(model, key)
+        if spec.followed_by is not None:
+            member_type(model, spec.followed_by)
+        if spec.after is not None and spec.after not in own:
+            raise KeyError(f"'after: {spec.after}' of label {spec.label[0]!r} names no key of the same section")
 
 
 def normalise_label(text: str) -> str:
