@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import regex
-
 from ..read.lines import Line
 from ..warnings import WarningLog
 from .kinds import SECTION_KINDS, extract_unknown_section
@@ -25,10 +23,7 @@ from .labels import LabelIndex
 from .layouts import FieldSpec, LayoutSpec, builtin_layouts
 from .recognise import recognise
 from .sections import Section, split_sections
-from .values import CONVERTERS
-
-_CODE = regex.compile(r"^[A-Z]\d{5}$")
-
+from .values import CONVERTERS, PROJECT_CODE
 
 @dataclass
 class ParsedText:
@@ -109,8 +104,8 @@ def extract_project(lines: Sequence[Line], layout: LayoutSpec, fund: str | None,
     for key, value in layout.defaults.items():
         values.setdefault(key, value)
     code = values.get("code")
-    if code is not None and not _CODE.match(code):
-        warnings.add("unusual_code", f"project code {code!r} is not a letter and five digits")
+    if code is not None and not PROJECT_CODE.fullmatch(code):
+        warnings.add("unusual_code", f"project code {code!r} is not a letter and 5 to 9 digits")
     project = nest(values)
     project["extra_fields"] = extraction.extra_fields
     return project

@@ -22,8 +22,13 @@ _EUROS = regex.compile(r"^(?P<whole>\d{1,3}(?:[ .]\d{3})+|\d+)(?:[,.](?P<cents>\
 _COUNT = regex.compile(r"^\d+$")
 # "14, joista naisia 12", "0, joista naisten työpaikkoja 0", "0, joista naisten perustamia 0"
 _COUNT_WITH_WOMEN = regex.compile(r"^(?P<total>\d+)(?:\s*,\s*joista\s+nais\w*(?:\s+\w+)?\s+(?P<women>\d+))?$")
-_DATE = r"(\d{1,2})\.(\d{1,2})\.(\d{4})"
-_DATE_RANGE = regex.compile(rf"^Alkaa\s+{_DATE}\s+ja\s+päättyy\s+{_DATE}$", regex.I)
+#: A date as Finnish writes it, ``d.m.yyyy`` (ASCII digits only).
+DATE = r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})"
+_ONE_DATE = regex.compile(rf"^{DATE}$")
+_DATE_RANGE = regex.compile(rf"^Alkaa\s+{DATE}\s+ja\s+päättyy\s+{DATE}$", regex.I)
+#: A project code: the fund's letter (S for ESR, A for EAKR) and 5 to 9 digits, as the service
+#: and its lists write them (``S10324``, ``A531180``, ``A601070006``).
+PROJECT_CODE = regex.compile(r"^[A-Z][0-9]{5,9}$")
 _NUMBERED = regex.compile(r"^(?P<number>\d+(?:\.\d+)*)\s*[.:]?\s+(?P<name>\S.*)$")
 _BUSINESS_ID = regex.compile(r"^\d{6,7}-\d$")
 _EMAIL_AT = regex.compile(r"\s*\((?:at|ät|a)\)\s*", regex.I)
@@ -76,6 +81,18 @@ def convert_count_with_women(raw: str, warn: Warn) -> tuple[int | None, int | No
         return None, None
     women = match["women"]
     return int(match["total"]), int(women) if women is not None else None
+
+
+def finnish_date(text: str) -> datetime.date | None:
+    """A ``d.m.yyyy`` date, or ``None`` when the text is not one (or names no real day)."""
+    match = _ONE_DATE.match(text.strip())
+    if match is None:
+        return None
+    day, month, year = (int(part) for part in match.groups())
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
 
 
 def _date(day: str, month: str, year: str, raw: str, warn: Warn) -> datetime.date | None:

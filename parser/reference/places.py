@@ -38,6 +38,8 @@ from pathlib import Path
 import regex
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
+from ..finnish import GRADATION, UNCERTAIN_GRADATION, VOWELS
+
 #: The key's columns, in the file's order.
 KEY_COLUMNS = (
     "year", "municipality_code", "municipality_fi", "municipality_sv", "subregion_code",
@@ -135,7 +137,6 @@ def municipality_key(path: str | Path) -> list[MunicipalityRow]:
 
 # --- Finnish genitives --------------------------------------------------------------------------
 
-_VOWELS = frozenset("aeiouyäö")
 # Two vowels that make one syllable: a long vowel or a diphthong.
 _ONE_SYLLABLE = frozenset(
     "aa ee ii oo uu yy ää öö ai ei oi ui yi äi öi au eu iu ou ey iy äy öy ie uo yö".split()
@@ -169,21 +170,11 @@ STEM_LEXICON = {
 }
 _LEXICON_LONGEST_FIRST = sorted(STEM_LEXICON.items(), key=lambda item: -len(item[0]))
 
-# Consonant gradation before the genitive's closed syllable, strong → weak. These clusters
-# always weaken in a word's last syllable (Lappeenranta → Lappeenrannan, Turku → Turun).
-_GRADATION = {
-    "kk": "k", "pp": "p", "tt": "t", "nk": "ng", "mp": "mm", "nt": "nn", "lt": "ll", "rt": "rr",
-    "ht": "hd", "lk": "l", "rk": "r", "lp": "lv", "rp": "rv",
-}
-# These weaken in most native words but not in all (auto → auton, katu → kadun): both forms.
-_MAYBE_GRADATION = {"k": ("", "k"), "t": ("d", "t"), "p": ("v", "p"), "hk": ("h", "hk")}
-
-
 def _syllables(word: str) -> int:
     """How many syllables a Finnish word has: its vowel groups, a long vowel or diphthong as one."""
     count, position = 0, 0
     while position < len(word):
-        if word[position] in _VOWELS:
+        if word[position] in VOWELS:
             count += 1
             position += 2 if word[position : position + 2] in _ONE_SYLLABLE else 1
         else:
@@ -204,16 +195,17 @@ def _weak_grades(word: str) -> tuple[str, ...]:
     lower = word.casefold()
     end = len(lower) - 1
     start = end
-    while start > 0 and lower[start - 1] not in _VOWELS:
+    while start > 0 and lower[start - 1] not in VOWELS:
         start -= 1
     cluster = lower[start:end]
     if start == 0 or not cluster:
         return (word,)
     head, tail = word[:start], word[end:]
-    if cluster in _GRADATION:
-        return (head + _GRADATION[cluster] + tail,)
-    if cluster in _MAYBE_GRADATION:
-        return tuple(head + weak + tail for weak in _MAYBE_GRADATION[cluster])
+    if cluster in GRADATION:
+        return (head + GRADATION[cluster][0] + tail,)
+    if cluster in UNCERTAIN_GRADATION:
+        # Weakened or not: both forms (auto → auton, katu → kadun).
+        return tuple(head + grade + tail for grade in (*UNCERTAIN_GRADATION[cluster], cluster))
     return (word,)
 
 
@@ -232,7 +224,7 @@ def _word_genitives(word: str) -> tuple[str, ...]:
     if lower.endswith("nen"):
         return (word[:-3] + "sen",)  # Kaustinen → Kaustisen
     last, before = lower[-1], lower[-2]
-    if last in _VOWELS and before in _VOWELS:
+    if last in VOWELS and before in VOWELS:
         return (word + "n",)  # a long vowel or two vowels: Loimaa, Joensuu, Kuopio, Kitee
     if last in "aäoöuy":
         return tuple(stem + "n" for stem in _weak_grades(word))
@@ -246,7 +238,7 @@ def _word_genitives(word: str) -> tuple[str, ...]:
         if _syllables(lower) >= 3:
             return i_stems
         return i_stems + tuple(stem[:-1] + "en" for stem in stems)
-    if last == "s" and before in _VOWELS:
+    if last == "s" and before in VOWELS:
         # -us: Varkaus → Varkauden (rakkaus type) or -uksen (vastaus type); -as: taivas → taivaan.
         first = word[:-1] + "den" if before in "uy" else word[:-1] + before + "n"
         return (first, word[:-1] + "ksen")

@@ -32,15 +32,13 @@ import regex
 from pydantic import BaseModel, ConfigDict
 
 from ..corpus import PROJECT_LISTS
+from ..extract.values import PROJECT_CODE, finnish_date
 
 
 FUNDS = frozenset({"ESR", "EAKR"})
 
-# Codes seen: S10324 and A30316 (5 digits), A531180 (6), A601070006 (9).
-_CODE = regex.compile(r"^[AS][0-9]{5,9}$")
 # The priority axis is a small number (1–7 in the lists).
 _AXIS = regex.compile(r"^[0-9]{1,2}$")
-_DATE = regex.compile(r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})$")
 # Whole euros, or euros and cents with a decimal point (2014–2020: "64798.16"); the 2007–2013
 # list has two negative realised amounts ("-876"), read as written.
 _AMOUNT = regex.compile(r"^-?[0-9]+(?:\.[0-9]+)?$")
@@ -249,18 +247,6 @@ def source_line(number: int, raw: str, layout: ListLayout) -> SourceLine:
 # --- the shapes of the anchors ---------------------------------------------------------------
 
 
-def parse_date(text: str) -> datetime.date | None:
-    """A d.m.yyyy date, or ``None`` when the text is not one (or names no real day)."""
-    match = _DATE.fullmatch(text.strip())
-    if not match:
-        return None
-    day, month, year = (int(part) for part in match.groups())
-    try:
-        return datetime.date(year, month, day)
-    except ValueError:
-        return None
-
-
 def parse_amount(text: str) -> Amount | None:
     """Euros as written: an int for whole euros, a float when the source has decimals.
 
@@ -277,7 +263,7 @@ def fits(kind: str, field: str, closed_sets: ClosedSets) -> bool:
     """Whether one comma field has the shape of a column of this (anchor) kind."""
     value = field.strip()
     if kind == "code":
-        return bool(_CODE.fullmatch(value))
+        return bool(PROJECT_CODE.fullmatch(value))
     if kind == "fund":
         return value in FUNDS
     if kind == "axis":
@@ -287,7 +273,7 @@ def fits(kind: str, field: str, closed_sets: ClosedSets) -> bool:
     if kind == "status":
         return value in closed_sets.statuses
     if kind == "date":
-        return parse_date(value) is not None
+        return finnish_date(value) is not None
     if kind == "amount":
         return parse_amount(value) is not None
     raise ValueError(f"not an anchor kind: {kind}")
@@ -301,7 +287,7 @@ def is_wordy(piece: str) -> bool:
     so it is taken as a missing value, never as a name.
     """
     value = piece.strip()
-    return bool(value) and not _AMOUNT.fullmatch(value) and parse_date(value) is None
+    return bool(value) and not _AMOUNT.fullmatch(value) and finnish_date(value) is None
 
 
 def text_fits(pieces: Sequence[str]) -> bool:
@@ -491,7 +477,7 @@ def column_value(kind: str, pieces: Sequence[str], unwrapped: bool) -> tuple[obj
             return unquoted, "field_unquoted", None
         return text, None, None
     if kind == "date":
-        return parse_date(text), None, None
+        return finnish_date(text), None, None
     if kind == "amount":
         return parse_amount(text), None, None
     return text or None, None, None

@@ -14,11 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..finnish import CONSONANTS, VOWELS, other_grades
 from .morphology import Snowball, load_analyser, words
 from .tables import VOCABULARY
 
-_VOWELS = "aeiouyäöå"
-_CONSONANTS = "bcdfghjklmnpqrstvwxzšž"
+# For str.rstrip, which takes the characters as one string.
+_VOWEL_CHARS = "".join(sorted(VOWELS))
+_CONSONANT_CHARS = "".join(sorted(CONSONANTS))
+
 #: Where a key may match a term's key: anywhere, at its start, at its end, or all of it.
 ANY, START, END, WORD = "any", "start", "end", "word"
 #: A key this long matches anywhere in a term (so inside a compound); a shorter one only at its
@@ -36,15 +39,6 @@ MAX_QUERY_WORDS = 16
 MAX_WORD_CHARS = 60
 MAX_TERMS_PER_KEY = 2000
 MAX_TERMS = 5000
-
-#: Consonant gradation: the strong and the weak grade of a stem's last consonant cluster.
-_GRADATION = {
-    "kk": ("k",), "pp": ("p",), "tt": ("t",),
-    "nk": ("ng",), "mp": ("mm",), "lt": ("ll",), "nt": ("nn",), "rt": ("rr",), "ht": ("hd",),
-    "lk": ("lj", "l"), "rk": ("rj", "r"), "p": ("v", "pp"), "t": ("d", "tt"), "k": ("kk",),
-    "ng": ("nk",), "mm": ("mp",), "ll": ("lt",), "nn": ("nt",), "rr": ("rt",), "hd": ("ht",),
-    "lj": ("lk",), "rj": ("rk",), "v": ("p",), "d": ("t",),
-}
 
 #: Matches no row: a query with no words (no term contains ``!``).
 NOTHING = '"!!!"'
@@ -129,19 +123,20 @@ class Normaliser:
         keys: dict[str, str] = {}
         if len(stem) >= MIN_STEM:
             keys[stem] = ANY if len(stem) >= LONG_KEY else START
-        vowel_end = stem.rstrip(_CONSONANTS)
+        vowel_end = stem.rstrip(_CONSONANT_CHARS)
         if len(vowel_end) >= MIN_STEM and vowel_end != stem:
             keys.setdefault(vowel_end, ANY if len(vowel_end) >= LONG_KEY else START)
         else:
             vowel_end = stem
-        core = vowel_end.rstrip(_VOWELS)
+        core = vowel_end.rstrip(_VOWEL_CHARS)
         if core != vowel_end and len(core) >= MIN_CUT:
             keys.setdefault(core, ANY if len(core) > LONG_KEY else START)
         shortest = MIN_STEM if core == stem else MIN_CUT
         for length in (2, 1):
             cluster = core[-length:]
-            if len(core) > length and cluster in _GRADATION and core[-length - 1] not in _CONSONANTS:
-                for other in _GRADATION[cluster]:
+            others = other_grades(cluster)
+            if len(core) > length and others and core[-length - 1] not in CONSONANTS:
+                for other in others:
                     variant = core[:-length] + other
                     if len(variant) >= shortest:
                         keys.setdefault(variant, START)
