@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from .lines import Line, UnreadableDocument
+from .text import decode_undeclared
 
 #: Saved pages are a few hundred kilobytes; refuse what no description page is.
 MAX_HTML_BYTES = 20 * 1024 * 1024
@@ -101,10 +102,7 @@ def decode_html(data: bytes) -> str:
     declared = _declared_charset(data[:CHARSET_PRESCAN_BYTES])
     if declared is not None:
         return data.decode(declared, errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    return decode_undeclared(data)[0]
 
 
 def _declared_charset(head: bytes) -> str | None:

@@ -28,6 +28,12 @@ def decode_text(data: bytes) -> tuple[str, str]:
                 return data.decode(encoding), encoding
             except UnicodeDecodeError as error:
                 raise UnreadableDocument(f"not valid {encoding.upper()} text after its byte-order mark ({error.reason} at byte {error.start})") from None
+    return decode_undeclared(data)
+
+
+def decode_undeclared(data: bytes) -> tuple[str, str]:
+    """Decode bytes that declare no encoding: strict UTF-8, else Windows-1252 (Latin-1 where
+    1252 has a hole), and say which. Every byte sequence decodes: nothing is refused here."""
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

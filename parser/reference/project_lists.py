@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..corpus import PROJECT_LISTS
 from ..extract.values import PROJECT_CODE, finnish_date
+from ..read.text import decode_text
 
 
 FUNDS = frozenset({"ESR", "EAKR"})
@@ -165,20 +166,6 @@ class SourceLine:
 
 
 # --- reading the file -------------------------------------------------------------------
-
-
-def decode_list(data: bytes) -> str:
-    """The text of a list file: UTF-8 when the bytes are valid UTF-8, else Windows-1252.
-
-    Valid UTF-8 is tried first because cp1252 would decode UTF-8 bytes too, into mojibake;
-    Latin-1 is the last resort for the five bytes cp1252 leaves undefined, so no file is refused.
-    """
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
 
 
 def layout_for_header(header: str) -> ListLayout:
@@ -563,7 +550,7 @@ def repair_project_list(path: Path | str) -> list[ProjectListRow]:
     from the list's own well-formed rows before any row is repaired.
     """
     path = Path(path)
-    text = decode_list(path.read_bytes())
+    text, _ = decode_text(path.read_bytes())
     header = text.split("\n", 1)[0]
     layout = layout_for_header(header)
     lines = [source_line(number, raw, layout) for number, raw in data_lines(text)]

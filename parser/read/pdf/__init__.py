@@ -8,6 +8,7 @@ means a module with a ``read_pages(data, max_pages)`` function and a line in :da
 
 from __future__ import annotations
 
+from ..formats import is_pdf, looks_like, looks_like_html
 from ..lines import Line, UnreadableDocument
 from . import pdfium, plumber
 from .geometry import build_lines
@@ -48,32 +49,16 @@ def read_pdf(data: bytes, engine: str = "pdfium", max_pages: int = 1000) -> tupl
     return lines, len(pages)
 
 
-#: File signatures of what people upload instead of a PDF, for a helpful message.
-_SIGNATURES = [
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"II*\x00", "a TIFF image"),
-    (b"MM\x00*", "a TIFF image"),
-    (b"PK\x03\x04", "a ZIP archive (a Word, Excel or OpenDocument file?)"),
-    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"{\\rtf", "an RTF document"),
-]
-
-
 def _check_signature(data: bytes) -> None:
     """Refuse bytes that are not a PDF, saying what they look like instead."""
     if not data:
         raise UnreadableDocument("not a PDF: the file is empty")
-    # The PDF header may follow some junk, but within the first kilobyte (as readers allow).
-    if b"%PDF-" in data[:1024]:
+    if is_pdf(data):
         return
-    for signature, kind in _SIGNATURES:
-        if data.startswith(signature):
-            raise UnreadableDocument(f"not a PDF: the file starts like {kind}")
-    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+    other = looks_like(data)
+    if other:
+        raise UnreadableDocument(f"not a PDF: the file starts like {other}")
+    if looks_like_html(data) or b"<html" in data[:512].lower():
         raise UnreadableDocument("not a PDF: the file is an HTML page")
     raise UnreadableDocument("not a PDF: the file has no PDF header")
 
