@@ -68,13 +68,14 @@ def run_once(kind: str, corpus: Path, db: Path, jobs: int | None) -> dict:
     would then parse every document again and measure that instead of what is wanted.
     """
     began = time.perf_counter()
-    from parser.archive.build import build, parser_fingerprint
+    from parser.archive.build import build
+    from parser.archive.fingerprint import rows_fingerprint
     from parser.runner import default_jobs
 
     imported = time.perf_counter() - began
     if kind == "sync":
         synced = 0
-        while _stored_fingerprint(db) != parser_fingerprint() and synced < 3:
+        while _stored_fingerprint(db) != rows_fingerprint() and synced < 3:
             build(corpus, db, jobs=jobs)
             synced += 1
         return {"synced": synced}

@@ -8,7 +8,6 @@ a removed document's rows disappear; ``full=True`` starts from an empty database
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import queue
@@ -23,13 +22,15 @@ from typing import Any
 
 import sqlite_utils
 
-from .. import __version__, search
+from .. import search
 from ..runner import Limits, Outcome, parse_files
 from . import schema
 from ..corpus import REFERENCE_FILES, REFERENCE_FOLDER, file_sha256, reference_files, scan_documents
 from .load_reference import load_municipalities, load_project_list
 from .place_codes import PlaceMatcher, match_project_places
-from .rows import child_rows, document_record, document_row, project_row, warning_rows
+from .fingerprint import rows_fingerprint, search_fingerprint
+from .load_documents import DocumentLoader, delete_document
+from .rows import document_record
 
 @dataclass
 class BuildReport:
@@ -57,27 +58,6 @@ class BuildReport:
         )
 
 
-#: The code that decides what a file's rows are. The command line and the worker pool do not.
-_FINGERPRINTED = ("*.py", "read/*.py", "read/pdf/*.py", "extract/*.py", "extract/layouts/*", "reference/*.py", "archive/*.py")
-_NOT_FINGERPRINTED = frozenset({"cli.py", "runner.py", "__main__.py"})
-
-
-def parser_fingerprint() -> str:
-    """A hash of the code and declarations that turn a file into rows.
-
-    When it changes, every document is parsed again: rows from older code would differ from what
-    a full build gives.
-    """
-    package = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256(__version__.encode())
-    paths = sorted({path for pattern in _FINGERPRINTED for path in package.glob(pattern)})
-    for path in paths:
-        if path.is_file() and path.name not in _NOT_FINGERPRINTED:
-            digest.update(path.relative_to(package).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 @dataclass(frozen=True)
 class _OldState:
     documents: dict[str, tuple[str, str | None]]  # id -> (sha256, project_code)
@@ -98,73 +78,6 @@ def _previous_build(db_path: Path) -> _OldState | None:
     except sqlite3.Error:
         return None  # not our database, or damaged: build a new one from scratch
     return _OldState(documents, info)
-
-
-def _delete_project(db: sqlite_utils.Database, code: str) -> None:
-    for table in schema.PROJECT_CHILD_TABLES:
-        db.execute(f"delete from [{table.name}] where project_code = ?", [code])
-    db.execute("delete from projects where code = ?", [code])
-
-
-def _delete_document(db: sqlite_utils.Database, doc_id: str) -> None:
-    for (code,) in db.execute("select code from projects where document_id = ?", [doc_id]).fetchall():
-        _delete_project(db, code)
-    db.execute("delete from parse_warnings where document_id = ?", [doc_id])
-    db.execute("delete from documents where id = ?", [doc_id])
-
-
-def _append_warning(db: sqlite_utils.Database, doc_id: str, code: str, message: str) -> None:
-    (last,) = db.execute("select coalesce(max(position), 0) from parse_warnings where document_id = ?", [doc_id]).fetchone()
-    db["parse_warnings"].insert({"document_id": doc_id, "position": last + 1, "code": code, "message": message, "line": None})
-
-
-class _Loader:
-    """Collects the rows of newly parsed documents and writes them in few, large inserts."""
-
-    def __init__(self, db: sqlite_utils.Database, *, include_contacts: bool) -> None:
-        self.db = db
-        self.include_contacts = include_contacts
-        self.rows: dict[str, list[dict[str, Any]]] = {table.name: [] for table in schema.TABLES}
-        self.holders = {code: doc for code, doc in db.execute("select code, document_id from projects")}
-        self.new_projects: list[str] = []
-
-    def add(self, doc_id: str, sha256: str, outcome: Outcome) -> None:
-        record = outcome.document  # a document_record(): plain data made in the worker
-        self.rows["documents"].append(document_row(doc_id, record, path=doc_id, sha256=sha256, error=outcome.error))
-        if record is None:
-            return
-        warnings = list(record["warnings"])
-        if record["project"] is not None:
-            warnings.extend(self._add_project(doc_id, record["project"]))
-        self.rows["parse_warnings"].extend(warning_rows(doc_id, warnings))
-
-    def _add_project(self, doc_id: str, project: dict[str, Any]) -> list[dict[str, Any]]:
-        code = project.get("code")
-        if not code:
-            return [{"code": "no_project_code", "message": "the description has no project code, so it is not in projects", "line": None}]
-        holder = self.holders.get(code)
-        if holder is not None and holder < doc_id:
-            # Two documents describe one project: the first by path is the one loaded.
-            return [{"code": "duplicate_project", "message": f"project {code} is loaded from {holder}, which comes first", "line": None}]
-        if holder is not None:
-            _delete_project(self.db, code)
-            _append_warning(self.db, holder, "duplicate_project", f"project {code} is loaded from {doc_id}, which comes first")
-        self.holders[code] = doc_id
-        self.new_projects.append(code)
-        row = project_row(project, doc_id)
-        if not self.include_contacts:
-            row["contact_email"] = row["contact_phone"] = None
-        self.rows["projects"].append(row)
-        for table, rows in child_rows(project).items():
-            self.rows[table].extend(rows)
-        return []
-
-    def flush(self) -> None:
-        for table in schema.TABLES:
-            rows = self.rows[table.name]
-            if rows:
-                schema.insert_rows(self.db, table, rows)
-                rows.clear()
 
 
 _ORGANISATIONS_SQL = """
@@ -213,7 +126,8 @@ def build(
     references = reference_files(corpus)
     reference_hashes = {name: file_sha256(path) for name, path in references.items()}
     info = {
-        "parser": parser_fingerprint(),
+        "parser": rows_fingerprint(),
+        "search": search_fingerprint(os.environ.get("ESR_SEARCH_ANALYSERS")),
         "references": json.dumps(reference_hashes, sort_keys=True),
         "contacts": "included" if include_contacts else "left out",
     }
@@ -229,13 +143,14 @@ def build(
         codes = {old.documents[doc_id][1] for doc_id in [*removed, *changed] if doc_id in old.documents} - {None}
         changed |= {doc_id for doc_id, (_, code) in old.documents.items() if code in codes and doc_id in documents}
         references_changed = old.info.get("references") != info["references"]
+        search_changed = old.info.get("search") != info["search"]
     else:
-        old, removed, changed, references_changed = None, [], set(documents), True
+        old, removed, changed, references_changed, search_changed = None, [], set(documents), True, True
     to_parse = sorted(changed)
     report.skipped = len(documents) - len(to_parse)
     report.removed = len(removed)
     report.seconds["scan"] = time.perf_counter() - started
-    if old is not None and not to_parse and not removed and not references_changed:
+    if old is not None and not to_parse and not removed and not references_changed and not search_changed:
         report.nothing_changed = True
         return report
 
@@ -262,8 +177,8 @@ def build(
                         )
                     load_municipalities(db, references)
                 for doc_id in [*removed, *to_parse]:
-                    _delete_document(db, doc_id)
-                loader = _Loader(db, include_contacts=include_contacts)
+                    delete_document(db, doc_id)
+                loader = DocumentLoader(db, include_contacts=include_contacts)
                 started = time.perf_counter()
                 load_seconds = 0.0
                 outcomes = _in_background(
@@ -274,7 +189,7 @@ def build(
                         report.failures.append((doc_id, outcome.error))
                     if on_parsed is not None:
                         on_parsed(outcome)
-                    loader.add(doc_id, hashes[doc_id], outcome)
+                    loader.add(doc_id, hashes[doc_id], outcome.document, outcome.error)
                     if count % _BATCH == 0:
                         flushing = time.perf_counter()
                         loader.flush()
@@ -293,7 +208,7 @@ def build(
                 db["build_info"].upsert_all([{"key": k, "value": v} for k, v in sorted(info.items())], pk="key")
             # A full build makes the FTS tables in one pass (their triggers then keep them up
             # to date); every build brings the Finnish search vocabulary up to date.
-            search.create_search_index(db, None if old is None else [*removed, *to_parse])
+            search.create_search_index(db, None if search_changed else [*removed, *to_parse])
             (report.warnings,) = db.execute("select count(*) from parse_warnings").fetchone()
             db.execute("analyze")
         report.seconds["index"] = time.perf_counter() - started

@@ -13,10 +13,12 @@ from typing import Any
 
 import sqlite_utils
 
-from ..reference.places import MunicipalityRow, PlaceIndex, PlaceResult
+from ..reference.places import LEVELS, MunicipalityRow, PlaceIndex, PlaceResult
+from ..warnings import warning
+from .load_documents import WarningWriter
 
 #: Warning codes this module writes; a full re-match removes them first.
-PLACE_WARNINGS = ("municipality_not_matched", "subregion_not_matched", "region_not_matched")
+PLACE_WARNINGS = tuple(f"{level}_not_matched" for level in LEVELS)
 
 
 class PlaceMatcher:
@@ -64,7 +66,7 @@ def match_project_places(db: sqlite_utils.Database, matcher: PlaceMatcher, proje
                     chunk,
                 ).fetchall()
             )
-    positions = dict(db.execute("select document_id, max(position) from parse_warnings group by document_id").fetchall())
+    numbering = WarningWriter(db)
     updates: list[tuple[Any, ...]] = []
     warnings: list[dict[str, Any]] = []
     cache: dict[tuple[str, str, int | None], PlaceResult | None] = {}
@@ -79,16 +81,8 @@ def match_project_places(db: sqlite_utils.Database, matcher: PlaceMatcher, proje
         else:
             updates.append((None, found.key_year if found else None, None, project_code, level, position))
             why = found.message if found else "no municipality key in the archive"
-            positions[document_id] = positions.get(document_id, 0) + 1
-            warnings.append(
-                {
-                    "document_id": document_id,
-                    "position": positions[document_id],
-                    "code": f"{level}_not_matched",
-                    "message": f"{level} {name!r} of project {project_code} has no code: {why}",
-                    "line": None,
-                }
-            )
+            notice = warning(f"{level}_not_matched", f"{level} {name!r} of project {project_code} has no code: {why}")
+            warnings.extend(numbering.rows(document_id, [notice]))
     db.conn.executemany("update project_areas set code = ?, key_year = ?, match = ? where project_code = ? and level = ? and position = ?", updates)
     if warnings:
         db["parse_warnings"].insert_all(warnings, batch_size=1000)

@@ -125,8 +125,3 @@ def document_row(document_id: str, record: dict[str, Any] | None, *, path: str, 
         "error": None,
         "text": record["text"],
     }
-
-
-def warning_rows(document_id: str, warnings: list[dict[str, Any]], start: int = 1) -> list[dict[str, Any]]:
-    """``parse_warnings`` rows of one document, numbered from ``start``."""
-    return [{"document_id": document_id, "position": i, **warning} for i, warning in enumerate(warnings, start)]

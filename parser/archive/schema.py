@@ -100,10 +100,10 @@ EXTRA_FIELDS = TableSchema(
 
 PARSE_WARNINGS = TableSchema(
     "parse_warnings",
-    {"document_id": str, "position": int, "code": str, "message": str, "line": int},
+    {"document_id": str, "position": int, "stage": str, "code": str, "message": str, "line": int},
     pk=("document_id", "position"),
     foreign_keys=(("document_id", "documents", "id"),),
-    indexes=("code",),
+    indexes=("code", "stage"),
 )
 
 PROJECT_LIST = TableSchema(

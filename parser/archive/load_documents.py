@@ -1,0 +1,124 @@
+"""Load parsed documents into the archive: their rows, their warnings, and which document a
+project is loaded from when two describe it.
+
+Every warning row of a document is numbered by :class:`WarningWriter`, whichever stage raised
+it: the parser's warnings first, then the build's own (duplicate projects, place names without a
+code), each with the ``stage`` the registry (:mod:`parser.warnings`) gives its code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+
+from ..warnings import WARNING_CODES, warning
+from . import schema
+from .rows import child_rows, document_row, project_row
+
+
+class WarningWriter:
+    """Numbers the warning rows of documents: one numbering, in the order warnings are added.
+
+    A document's numbering goes on from the warnings the archive already holds for it, read
+    when the writer first meets the document, so make a writer after deleting what a build
+    replaces.
+    """
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self._last: dict[str, int] = {}
+
+    def rows(self, document_id: str, warnings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The ``parse_warnings`` rows of ``warnings`` (each ``{code, message, line}``)."""
+        if document_id not in self._last:
+            (last,) = self.db.execute(
+                "select coalesce(max(position), 0) from parse_warnings where document_id = ?", [document_id]
+            ).fetchone()
+            self._last[document_id] = last
+        rows = []
+        for item in warnings:
+            self._last[document_id] += 1
+            rows.append({
+                "document_id": document_id,
+                "position": self._last[document_id],
+                "stage": WARNING_CODES[item["code"]].stage,
+                **item,
+            })
+        return rows
+
+
+def delete_project(db: sqlite_utils.Database, code: str) -> None:
+    """Remove a project and its many-row children."""
+    for table in schema.PROJECT_CHILD_TABLES:
+        db.execute(f"delete from [{table.name}] where project_code = ?", [code])
+    db.execute("delete from projects where code = ?", [code])
+
+
+def delete_document(db: sqlite_utils.Database, doc_id: str) -> None:
+    """Remove a document, its warnings and the project loaded from it."""
+    for (code,) in db.execute("select code from projects where document_id = ?", [doc_id]).fetchall():
+        delete_project(db, code)
+    db.execute("delete from parse_warnings where document_id = ?", [doc_id])
+    db.execute("delete from documents where id = ?", [doc_id])
+
+
+class DocumentLoader:
+    """Collects the rows of newly parsed documents and writes them in few, large inserts."""
+
+    def __init__(self, db: sqlite_utils.Database, *, include_contacts: bool) -> None:
+        self.db = db
+        self.include_contacts = include_contacts
+        self.rows: dict[str, list[dict[str, Any]]] = {table.name: [] for table in schema.TABLES}
+        self.holders = {code: doc for code, doc in db.execute("select code, document_id from projects")}
+        self.warnings = WarningWriter(db)
+        self.new_projects: list[str] = []
+
+    def add(self, doc_id: str, sha256: str, record: dict[str, Any] | None, error: str | None) -> None:
+        """Add one document: ``record`` is its plain-data record (``None`` when it failed)."""
+        self.rows["documents"].append(document_row(doc_id, record, path=doc_id, sha256=sha256, error=error))
+        if record is None:
+            return
+        warnings = list(record["warnings"])
+        if record["project"] is not None:
+            warnings.extend(self._add_project(doc_id, record["project"]))
+        self.rows["parse_warnings"].extend(self.warnings.rows(doc_id, warnings))
+
+    def _add_project(self, doc_id: str, project: dict[str, Any]) -> list[dict[str, Any]]:
+        code = project.get("code")
+        if not code:
+            return [warning("no_project_code", "the description has no project code, so it is not in projects")]
+        holder = self.holders.get(code)
+        if holder is not None and holder < doc_id:
+            # Two documents describe one project: the first by path is the one loaded.
+            return [warning("duplicate_project", f"project {code} is loaded from {holder}, which comes first")]
+        if holder is not None:
+            self._unload(code)
+            notice = warning("duplicate_project", f"project {code} is loaded from {doc_id}, which comes first")
+            self.rows["parse_warnings"].extend(self.warnings.rows(holder, [notice]))
+        self.holders[code] = doc_id
+        self.new_projects.append(code)
+        row = project_row(project, doc_id)
+        if not self.include_contacts:
+            row["contact_email"] = row["contact_phone"] = None
+        self.rows["projects"].append(row)
+        for table, rows in child_rows(project).items():
+            self.rows[table].extend(rows)
+        return []
+
+    def _unload(self, code: str) -> None:
+        """Take a project out, whether it is in the archive or still waiting in this loader."""
+        delete_project(self.db, code)
+        for table in ("projects", *(child.name for child in schema.PROJECT_CHILD_TABLES)):
+            key = "code" if table == "projects" else "project_code"
+            self.rows[table] = [row for row in self.rows[table] if row.get(key) != code]
+        if code in self.new_projects:
+            self.new_projects.remove(code)
+
+    def flush(self) -> None:
+        """Write the collected rows."""
+        for table in schema.TABLES:
+            rows = self.rows[table.name]
+            if rows:
+                schema.insert_rows(self.db, table, rows)
+                rows.clear()

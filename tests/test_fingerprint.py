@@ -1,0 +1,102 @@
+"""The incremental build's fingerprint: derived from what the parse imports, and the libraries."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from parser.archive.fingerprint import ROW_MODULES, SEARCH_MODULES, fingerprint, module_closure, rows_fingerprint, search_fingerprint
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _package(root: Path) -> Path:
+    """A made-up package: a imports sub.deep at the top and lazy inside a function."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/a.py": "from .sub.deep import x\n\ndef f():\n    from . import lazy\n    return lazy\n",
+        "pkg/sub/__init__.py": "",
+        "pkg/sub/deep.py": "x = 1\n",
+        "pkg/sub/rules.yml": "rule: 1\n",
+        "pkg/lazy.py": "import os\nfrom pkg.sub import deep\n",
+        "pkg/unused.py": "y = 2\n",
+        "pkg/cli.py": "from . import a\n",
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def test_the_closure_follows_every_import_and_nothing_else(tmp_path):
+    root = _package(tmp_path)
+    names = [path.relative_to(root).as_posix() for path in module_closure(["pkg.a"], root)]
+    assert names == ["pkg/__init__.py", "pkg/a.py", "pkg/lazy.py", "pkg/sub/__init__.py", "pkg/sub/deep.py", "pkg/sub/rules.yml"]
+
+
+def test_a_change_counts_only_where_the_rows_come_from(tmp_path):
+    root = _package(tmp_path)
+
+    def current() -> str:
+        return fingerprint(["pkg.a"], [], root=root, versions=lambda name: None)
+
+    first = current()
+    (root / "pkg/unused.py").write_text("y = 3\n")
+    (root / "pkg/cli.py").write_text("from . import a  # edited\n")
+    assert current() == first
+    (root / "pkg/sub/deep.py").write_text("x = 2\n")
+    second = current()
+    assert second != first
+    (root / "pkg/sub/rules.yml").write_text("rule: 2\n")
+    assert current() != second
+
+
+def test_library_versions_are_part_of_it():
+    real = rows_fingerprint()
+    assert rows_fingerprint() == real
+    for library in ("pypdfium2", "pdfplumber", "regex"):
+        assert rows_fingerprint(versions=lambda name, library=library: "0.0" if name == library else "1") != rows_fingerprint(versions=lambda name: "1")
+    base = search_fingerprint(None, versions=lambda name: "1")
+    assert search_fingerprint(None, versions=lambda name: "2" if name == "PyStemmer" else "1") != base
+    assert search_fingerprint("none", versions=lambda name: "1") != base
+
+
+def test_the_real_closure_holds_every_stage_that_makes_rows_and_no_other():
+    names = {path.relative_to(ROOT).as_posix() for path in module_closure(ROW_MODULES, ROOT)}
+    for needed in (
+        "parser/parse.py", "parser/read/pdf/geometry.py", "parser/read/pdf/pdfium.py", "parser/read/pdf/plumber.py",
+        "parser/read/html.py", "parser/clean.py", "parser/extract/kinds.py", "parser/extract/layouts/esr-2014.yml",
+        "parser/extract/values.py", "parser/records.py", "parser/archive/rows.py", "parser/archive/schema.py",
+        "parser/reference/project_lists.py", "parser/reference/places.py",
+    ):
+        assert needed in names, needed
+    for outside in ("parser/cli.py", "parser/runner.py", "parser/archive/build.py", "parser/archive/export.py", "parser/publish/__init__.py"):
+        assert outside not in names, outside
+    assert not any(name.startswith(("parser/search/", "templates/", "plugins/")) for name in names)
+    search = {path.relative_to(ROOT).as_posix() for path in module_closure(SEARCH_MODULES, ROOT)}
+    assert {"parser/search/morphology.py", "parser/search/query.py", "parser/finnish.py"} <= search
+
+
+def test_a_module_moved_into_a_new_folder_still_counts(tmp_path):
+    """On a copy of the package: engine.py imports a module from a new sub-folder; editing that
+    module changes the fingerprint (a hand-kept list of folders silently missed it)."""
+    copy = tmp_path / "copy"
+    shutil.copytree(ROOT / "parser", copy / "parser", ignore=shutil.ignore_patterns("__pycache__"))
+    new = copy / "parser" / "extract" / "helpers" / "deep"
+    new.mkdir(parents=True)
+    (new.parent / "__init__.py").write_text("")
+    (new / "__init__.py").write_text("")
+    (new / "moved.py").write_text("VALUE = 1\n")
+    engine = copy / "parser" / "extract" / "engine.py"
+    engine.write_text(engine.read_text() + "\nfrom .helpers.deep.moved import VALUE  # noqa: E402,F401\n")
+    script = "from parser.archive.build import rows_fingerprint; print(rows_fingerprint())"
+
+    def current() -> str:
+        result = subprocess.run([sys.executable, "-c", script], cwd=copy, capture_output=True, text=True, check=True)
+        return result.stdout.strip()
+
+    first = current()
+    (new / "moved.py").write_text("VALUE = 2\n")
+    assert current() != first
