@@ -14,22 +14,36 @@ from .corpus import expand_paths
 from .runner import DEFAULT_TIMEOUT, Limits, parse_files
 
 
+def db_option(help: str):
+    """``--db``: the archive file a command works on."""
+    return click.option("--db", "db_path", default="db/esr.db", show_default=True, type=click.Path(dir_okay=False, path_type=Path), help=help)
+
+
+def parse_options(timeout_help: str):
+    """The options of every command that parses documents: ``--jobs``, ``--pdf-engine``, ``--timeout``."""
+
+    def decorate(command):
+        command = click.option("--timeout", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True, help=timeout_help)(command)
+        command = click.option("--pdf-engine", type=click.Choice(PDF_ENGINE_NAMES), default="pdfium", show_default=True, help="PDF text extractor: pdfium is fast; pdfplumber reads character by character.")(command)
+        return click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")(command)
+
+    return decorate
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="esr")
 def cli() -> None:
     """ESR-arkisto: an open archive of Finnish European Social Fund project descriptions.
 
     Reads the descriptions that the structural-funds service publishes (text, PDF or saved web
-    pages) into the records of DATA-CONTRACT.md.
+    pages) into the records of docs/DATA-CONTRACT.md.
     """
 
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option("--format", "output_format", type=click.Choice(["json", "jsonl"]), default="json", show_default=True, help="json: one object for one file, an array for several; jsonl: one object per line.")
-@click.option("--pdf-engine", type=click.Choice(PDF_ENGINE_NAMES), default="pdfium", show_default=True, help="PDF text extractor: pdfium is fast; pdfplumber reads character by character.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True, help="Seconds one file may take before it is given up on.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
+@parse_options(timeout_help="Seconds one file may take before it is given up on.")
 def parse(files: tuple[str, ...], output_format: str, pdf_engine: str, timeout: float, jobs: int | None) -> None:
     """Parse description documents and print their records as JSON.
 
@@ -65,12 +79,10 @@ def parse(files: tuple[str, ...], output_format: str, pdf_engine: str, timeout: 
 
 @cli.command(name="build")
 @click.argument("corpus", default="corpus", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--db", "db_path", default="db/esr.db", show_default=True, type=click.Path(dir_okay=False, path_type=Path), help="The database to build or bring up to date.")
+@db_option("The database to build or bring up to date.")
 @click.option("--full", is_flag=True, help="Parse every document again and rebuild from an empty database.")
 @click.option("--strict", is_flag=True, help="Treat warnings as failures: exit 1 if the archive holds any.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
-@click.option("--pdf-engine", type=click.Choice(PDF_ENGINE_NAMES), default="pdfium", show_default=True, help="PDF text extractor.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True, help="Seconds one file may take before it is recorded as failed.")
+@parse_options(timeout_help="Seconds one file may take before it is recorded as failed.")
 @click.option("--no-contacts", is_flag=True, help="Leave the contact person's e-mail and phone out of the archive (for a public build).")
 def build_command(corpus: Path, db_path: Path, full: bool, strict: bool, jobs: int | None, pdf_engine: str, timeout: float, no_contacts: bool) -> None:
     """Build the SQLite archive from the documents and reference lists under CORPUS.
@@ -130,28 +142,39 @@ def _existing_archive(db_path: Path) -> Path:
 
 
 @cli.command()
-@click.option("--db", "db_path", default="db/esr.db", show_default=True, type=click.Path(dir_okay=False, path_type=Path), help="The archive to serve.")
+@db_option("The archive to serve.")
+@click.option("--project", "project_dir", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="The folder holding metadata.yml, dashboards.yml, plugins/ and templates/ (the repository).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (localhost only by default).")
 @click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on (0: any free port).")
-def serve(db_path: Path, host: str, port: int) -> None:
+def serve(db_path: Path, project_dir: Path, host: str, port: int) -> None:
     """Serve the archive in Datasette, read-only, with the project's metadata and plugins.
+
+    The publication's files (metadata.yml, dashboards.yml, plugins/, templates/) are read from
+    the project folder: the current folder unless --project names another. Without them the
+    command refuses to start rather than serve a bare Datasette.
 
     \b
     Examples:
       esr serve
       esr serve --port 8080
+      esr serve --db /srv/esr/esr.db --project /srv/esr-arkisto
     """
     import uvicorn
 
-    from .publish import make_datasette
+    from .publish import ProjectFolderError, find_project, make_datasette
 
-    datasette = make_datasette(_existing_archive(db_path))
+    archive = _existing_archive(db_path)
+    try:
+        project = find_project(project_dir)
+    except ProjectFolderError as error:
+        raise EsrError(str(error)) from None
+    datasette = make_datasette(archive, project)
     click.echo(f"esr: serving {db_path} at http://{host}:{port}/esr (Ctrl+C stops)", err=True)
     uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
 
 
 @cli.command()
-@click.option("--db", "db_path", default="db/esr.db", show_default=True, type=click.Path(dir_okay=False, path_type=Path), help="The archive to export.")
+@db_option("The archive to export.")
 @click.option("--format", "output_format", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True, help="jsonl: one JSON object per row; csv: a header and one line per row.")
 @click.option("-o", "--output", default="export", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write into (created if missing).")
 def export(db_path: Path, output_format: str, output: Path) -> None:

@@ -1,4 +1,4 @@
-"""The public record: the pydantic models of ``DATA-CONTRACT.md`` sections 1 and 2.
+"""The public record: the pydantic models of ``docs/DATA-CONTRACT.md`` sections 1 and 2.
 
 Member names and order follow the contract, because ``esr parse`` prints these models as they
 are and users write code against them. Everything is optional where a document may not say it:

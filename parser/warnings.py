@@ -1,6 +1,6 @@
 """Warnings: what a stage noticed about a document and kept, and the one registry of their codes.
 
-A warning is ``{code, message, line}`` (DATA-CONTRACT.md, section 1). Every code a stage may
+A warning is ``{code, message, line}`` (docs/DATA-CONTRACT.md, section 1). Every code a stage may
 raise is declared in :data:`WARNING_CODES` with the stage that raises it (``extract``: while a
 document is parsed, so ``esr parse`` prints it; ``archive``: while the archive is built, so only
 ``parse_warnings`` holds it) and what it means. The README's table of warnings is checked

@@ -18,69 +18,13 @@ from typing import Any
 from datasette import hookimpl
 from datasette.utils import tilde_encode, urlsafe_components
 
+from parser.publish.labels import AREA_LEVELS, GENDER_EQUALITY, INDICATORS, PRINCIPLES, TEXTS, count, euros, percent, yes_no
+
 #: The official service's page of a project, by programme period.
 SERVICE_PAGES = {
     "2007-2013": "https://www.eura2007.fi/rrtiepa/projekti.php?projektikoodi={code}",
     "2014-2020": "https://www.eura2014.fi/rrtiepa/projekti.php?projektikoodi={code}",
 }
-
-#: Texts shown as paragraphs, in this order: (column, Finnish label, English label).
-TEXTS = (
-    ("summary", "Suunnitelman mukainen tiivistelmä", "Summary of the plan"),
-    ("target_groups_description", "Toteutusalue ja kohderyhmä", "Area and target group"),
-    ("target_groups_primary", "Varsinaiset kohderyhmät", "Primary target groups"),
-    ("target_groups_indirect", "Välilliset kohderyhmät", "Indirect target groups"),
-    ("final_report_summary", "Loppuraportin tiivistelmä", "Summary of the final report"),
-    ("communication_plan", "Tiedotussuunnitelma", "Communication plan"),
-    ("dissemination_plan", "Suunnitelma hyvien käytäntöjen levittämisestä", "Dissemination plan"),
-)
-
-GENDER_EQUALITY = (
-    ("analysis_done", "Toimintaympäristön analyysi sukupuolinäkökulmasta", "Gender analysis of the setting"),
-    ("mainstreamed", "Sukupuolinäkökulma huomioitu toiminnassa (valtavirtaistaminen)", "Gender mainstreamed"),
-    ("main_goal", "Päätavoite on sukupuolten tasa-arvon edistäminen", "Main goal is gender equality"),
-)
-
-INDICATORS = {
-    "participants": ("Osallistuvat henkilöt", "Participants"),
-    "participating_enterprises": ("Osallistuvat yritykset", "Participating enterprises"),
-    "new_jobs": ("Uudet työpaikat", "New jobs"),
-    "new_enterprises": ("Uudet yritykset", "New enterprises"),
-    "degrees": ("Suoritetut tutkinnot", "Degrees completed"),
-}
-
-PRINCIPLES = {
-    "equality": ("Tasa-arvo", "Equality"),
-    "sustainable_development": ("Kestävä kehitys", "Sustainable development"),
-    "partnership": ("Kumppanuus", "Partnership"),
-    "innovativeness": ("Innovatiivisuus", "Innovativeness"),
-}
-
-LEVELS = (
-    ("region", "Maakunnat", "Regions"),
-    ("subregion", "Seutukunnat", "Sub-regions"),
-    ("municipality", "Kunnat", "Municipalities"),
-)
-
-
-def euros(value: Any) -> str | None:
-    """``458937`` → ``458 937 €`` (no-break spaces), as Finnish writes amounts."""
-    if value is None:
-        return None
-    number = round(float(value))
-    return f"{number:,}".replace(",", "\u00a0") + "\u00a0€"
-
-
-def percent(rate: Any) -> str | None:
-    """``0.7598`` → ``76,0 %``."""
-    if rate is None:
-        return None
-    return f"{float(rate) * 100:.1f}".replace(".", ",") + "\u00a0%"
-
-
-def count(value: Any) -> str:
-    return "–" if value is None else f"{int(value):,}".replace(",", "\u00a0")
-
 
 def _is_subheading(line: str, following: list[str]) -> bool:
     """A short line without closing punctuation before a longer paragraph: ``Tavoitteet``."""
@@ -109,12 +53,6 @@ def blocks(text: str | None) -> list[dict[str, Any]]:
         else:
             result.append({"kind": "paragraph", "text": line})
     return result
-
-
-def yes_no(value: Any) -> str | None:
-    if value is None:
-        return None
-    return "Kyllä – yes" if value else "Ei – no"
 
 
 async def _rows(db, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -151,7 +89,7 @@ async def project_page(datasette, database: str, code: str) -> dict[str, Any] | 
             "order by level, position",
             {"code": code},
         )
-        for level, fi, en in LEVELS:
+        for level, fi, en in AREA_LEVELS:
             items = [
                 {
                     **area,

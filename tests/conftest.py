@@ -56,7 +56,7 @@ def datasette(built_archive):
     """The published archive, configured exactly as ``esr serve`` configures it."""
     from parser.publish import make_datasette
 
-    return make_datasette(built_archive)
+    return make_datasette(built_archive, ROOT)
 
 
 def client_get(datasette, path: str):

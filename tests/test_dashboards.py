@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from datasette_dashboards import replace_opts_in_query
 
-from parser.publish import ROOT, load_metadata
-from .conftest import client_get
+from parser.publish import load_metadata
+from .conftest import ROOT, client_get
 
 SLUG = "rahoitus"
 CHARTS = ["lahteet", "viranomaiset", "vuodet", "maakunnat", "toteutuminen-kuvaukset", "toteutuminen-luettelo"]
@@ -42,7 +42,7 @@ get = client_get
 
 @pytest.fixture(scope="module")
 def dashboard() -> dict:
-    return load_metadata()["plugins"]["datasette-dashboards"][SLUG]
+    return load_metadata(ROOT)["plugins"]["datasette-dashboards"][SLUG]
 
 
 @pytest.fixture(scope="module")

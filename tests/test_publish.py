@@ -23,7 +23,9 @@ import pytest
 import yaml
 from datasette.utils import validate_sql_select
 
-from parser.publish import ROOT, load_metadata
+from parser.publish import load_metadata
+
+from .conftest import ROOT
 
 DOWNLOAD_TEXT = "Lataa kaikki rivit CSV:nä / Download all rows as CSV"
 LIST_ROWS = 22_821
@@ -241,7 +243,7 @@ def test_every_canned_query_is_a_described_read_only_select(metadata):
 
 
 def test_published_metadata_is_metadata_yml_merged(metadata):
-    merged = load_metadata()
+    merged = load_metadata(ROOT)
     assert merged["title"] == metadata["title"]
     assert set(metadata["databases"]["esr"]["queries"]) <= set(merged["databases"]["esr"]["queries"])
 

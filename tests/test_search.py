@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from parser import search  # noqa: E402
-from .conftest import client_get
+from .conftest import ROOT, client_get
 
 D73, D62, D34, D36 = "S10673.txt", "S10962.txt", "S20334.txt", "S21736.txt"
 DAS = "asumisen-tukemisen-toimintamalli.txt"
@@ -150,7 +150,7 @@ def search_archive(built_archive, tmp_path_factory) -> Path:
 def search_datasette(search_archive):
     from parser.publish import make_datasette
 
-    return make_datasette(search_archive)
+    return make_datasette(search_archive, ROOT)
 
 
 def available_methods() -> dict[str, tuple[str, ...]]:
@@ -466,7 +466,7 @@ def test_datasette_search_is_untouched_without_the_vocabulary(built_archive, tmp
     shutil.copyfile(built_archive, db_path)
     with sqlite_utils.Database(db_path) as db:
         db.execute("drop table if exists vocabulary_fts")
-    datasette = make_datasette(db_path)
+    datasette = make_datasette(db_path, ROOT)
     assert _json_keys(datasette, "documents", "vankia") == {D36}
     assert _json_keys(datasette, "documents", "vangeille") == set()
     assert get(datasette, url("/esr/haku.json", q="vankia")).status_code == 404

@@ -1,4 +1,4 @@
-"""From a parsed document to the rows of the archive's tables (DATA-CONTRACT.md section 3).
+"""From a parsed document to the rows of the archive's tables (docs/DATA-CONTRACT.md section 3).
 
 Pure functions: no database here. The project's scalar members are flattened with ``_``
 (``implementer.business_id`` → ``implementer_business_id``); the members of ``funding`` and

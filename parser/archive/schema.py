@@ -1,4 +1,4 @@
-"""The archive's tables, keys, indexes and views, declared once (DATA-CONTRACT.md section 3)."""
+"""The archive's tables, keys, indexes and views, declared once (docs/DATA-CONTRACT.md section 3)."""
 
 from __future__ import annotations
 

@@ -1,22 +1,28 @@
 """Publish: the archive in Datasette, read-only, with the project's metadata, plugins and templates.
 
+The publication follows Datasette's own convention for a data project: ``metadata.yml`` (with
+``dashboards.yml`` merged in), ``plugins/`` (Datasette hooks) and ``templates/`` sit at the top
+of the project folder, here the repository. :func:`find_project` checks a folder for them and
+says in one line what is missing, so ``esr serve`` never serves a bare Datasette by mistake.
 :func:`make_datasette` is the one place a Datasette instance is configured: ``esr serve`` runs it
 and the tests talk to it through Datasette's own test client, so both see the same thing.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-#: Metadata files merged in this order; later files add to (never replace) earlier ones.
+#: Metadata files merged in this order; later files add to (never replace) earlier ones. The
+#: first is required.
 METADATA_FILES = ("metadata.yml", "dashboards.yml")
-PLUGINS_DIR = ROOT / "plugins"
-TEMPLATES_DIR = ROOT / "templates"
-STATIC_DIR = ROOT / "static"
+PLUGINS_FOLDER = "plugins"
+TEMPLATES_FOLDER = "templates"
+#: Optional: files served under /static/.
+STATIC_FOLDER = "static"
 
 #: Read-only and bounded: a query may run 3 s, a page shows at most 1,000 rows; CSV downloads
 #: stream every row with ``_stream=on``. No writes are possible on an immutable database.
@@ -34,6 +40,43 @@ SETTINGS: dict[str, Any] = {
 }
 
 
+class ProjectFolderError(Exception):
+    """The folder is not the archive's publication project; the message says what is missing."""
+
+
+@dataclass(frozen=True)
+class Project:
+    """A checked project folder: where Datasette finds the publication's files."""
+
+    folder: Path
+
+    @property
+    def plugins(self) -> Path:
+        return self.folder / PLUGINS_FOLDER
+
+    @property
+    def templates(self) -> Path:
+        return self.folder / TEMPLATES_FOLDER
+
+    @property
+    def static(self) -> Path | None:
+        static = self.folder / STATIC_FOLDER
+        return static if static.is_dir() else None
+
+
+def find_project(folder: str | Path) -> Project:
+    """The publication project in ``folder``, or :class:`ProjectFolderError` naming what is missing."""
+    folder = Path(folder)
+    missing = [name for name in (METADATA_FILES[0],) if not (folder / name).is_file()]
+    missing += [f"{name}/" for name in (PLUGINS_FOLDER, TEMPLATES_FOLDER) if not (folder / name).is_dir()]
+    if missing:
+        raise ProjectFolderError(
+            f"{folder.resolve()} is not the archive's project folder: {', '.join(missing)} missing "
+            "(run esr serve in the repository, or name the folder with --project)"
+        )
+    return Project(folder.resolve())
+
+
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     for key, value in extra.items():
         if isinstance(value, dict) and isinstance(base.get(key), dict):
@@ -43,29 +86,30 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return base
 
 
-def load_metadata(root: Path = ROOT) -> dict[str, Any]:
+def load_metadata(folder: str | Path) -> dict[str, Any]:
     """The metadata Datasette is given: ``metadata.yml`` with ``dashboards.yml`` merged in."""
     metadata: dict[str, Any] = {}
     for name in METADATA_FILES:
-        path = root / name
+        path = Path(folder) / name
         if path.is_file():
             _merge(metadata, yaml.safe_load(path.read_text(encoding="utf-8")) or {})
     return metadata
 
 
-def make_datasette(db_path: Path, **overrides: Any):
-    """A Datasette serving ``db_path`` as the immutable database ``esr``."""
+def make_datasette(db_path: Path, project: str | Path | Project, **overrides: Any):
+    """A Datasette serving ``db_path`` as the immutable database ``esr`` with the project's files."""
     from datasette.app import Datasette
 
     db_path = Path(db_path)
     if db_path.stem != "esr":
         raise ValueError(f"the archive must be named esr.db so its database is 'esr', not {db_path.name!r}")
+    project = project if isinstance(project, Project) else find_project(project)
     options: dict[str, Any] = {
         "immutables": [str(db_path)],
-        "metadata": load_metadata(),
-        "plugins_dir": str(PLUGINS_DIR) if PLUGINS_DIR.is_dir() else None,
-        "template_dir": str(TEMPLATES_DIR) if TEMPLATES_DIR.is_dir() else None,
-        "static_mounts": [("static", str(STATIC_DIR))] if STATIC_DIR.is_dir() else None,
+        "metadata": load_metadata(project.folder),
+        "plugins_dir": str(project.plugins),
+        "template_dir": str(project.templates),
+        "static_mounts": [("static", str(project.static))] if project.static else None,
         "settings": dict(SETTINGS),
     }
     options.update(overrides)

@@ -1,0 +1,57 @@
+"""esr serve finds the publication's files in the project folder, or refuses in one line."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from parser.publish import ProjectFolderError, find_project, load_metadata
+
+from .conftest import ROOT
+
+
+def esr(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "parser", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def archive(tmp_path, built_archive) -> Path:
+    shutil.copy(built_archive, tmp_path / "esr.db")
+    return tmp_path / "esr.db"
+
+
+def test_serve_outside_the_project_folder_refuses_in_one_line(tmp_path, archive):
+    """Before: a bare Datasette was served, without the metadata, plugins and templates."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = esr("serve", "--db", str(archive), "--port", "0", cwd=elsewhere)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"esr: error: {elsewhere} is not the archive's project folder: metadata.yml, plugins/, templates/ missing "
+        "(run esr serve in the repository, or name the folder with --project)"
+    ]
+    assert result.stdout == ""
+
+
+def test_a_partial_project_folder_names_what_is_missing(tmp_path):
+    (tmp_path / "metadata.yml").write_text("title: x\n")
+    (tmp_path / "plugins").mkdir()
+    with pytest.raises(ProjectFolderError, match=r"templates/ missing"):
+        find_project(tmp_path)
+
+
+def test_the_repository_is_a_project_folder_and_its_metadata_merges_the_dashboards():
+    project = find_project(ROOT)
+    assert project.plugins == ROOT / "plugins" and project.templates == ROOT / "templates"
+    metadata = load_metadata(ROOT)
+    assert metadata["title"].startswith("ESR-arkisto")
+    assert "rahoitus" in metadata["plugins"]["datasette-dashboards"]
+
+
+def test_the_package_does_not_look_for_its_files_beside_itself():
+    source = (ROOT / "parser" / "publish" / "__init__.py").read_text(encoding="utf-8")
+    assert "__file__" not in source
