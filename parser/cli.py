@@ -132,6 +132,7 @@ class EsrError(click.ClickException):
     """A user-facing error: one line on stderr in the house format, exit code 1."""
 
     def show(self, file=None) -> None:
+        """Print the error in the house format: ``esr: error: …``."""
         click.echo(f"esr: error: {self.format_message()}", err=True)
 
 

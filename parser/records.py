@@ -29,6 +29,8 @@ class Numbered(Record):
 
 
 class Implementer(Record):
+    """The implementing organisation (toteuttaja / hakija) and how to reach it."""
+
     name: str | None = None
     type: str | None = None
     business_id: str | None = None
@@ -41,6 +43,8 @@ class Implementer(Record):
 
 
 class Contact(Record):
+    """The project's contact person. A person: a public build can leave the e-mail and phone out."""
+
     name: str | None = None
     title: str | None = None
     email: str | None = None
@@ -48,18 +52,24 @@ class Contact(Record):
 
 
 class CoImplementer(Record):
+    """One co-implementer (osatoteuttaja) of a 2014–2020 project."""
+
     name: str | None = None
     type: str | None = None
     business_id: str | None = None
 
 
 class Site(Record):
+    """The address where a project carried out in one place is carried out."""
+
     street_address: str | None = None
     postal_code: str | None = None
     post_office: str | None = None
 
 
 class Area(Record):
+    """Where the project is carried out: regions, sub-regions and municipalities as written."""
+
     regions: list[str] = Field(default_factory=list)
     subregions: list[str] = Field(default_factory=list)
     municipalities: list[str] = Field(default_factory=list)
@@ -67,12 +77,16 @@ class Area(Record):
 
 
 class TargetGroups(Record):
+    """Whom the project is for, as the description writes it."""
+
     primary: str | None = None
     indirect: str | None = None
     description: str | None = None
 
 
 class Indicator(Record):
+    """One planned and realised indicator (participants, new jobs, …), women counted apart."""
+
     indicator: str
     planned: int | None = None
     planned_women: int | None = None
@@ -81,6 +95,8 @@ class Indicator(Record):
 
 
 class Funding(Record):
+    """The four public funding figures, in whole euros."""
+
     eu_state_granted: int | None = None
     eu_state_realised: int | None = None
     public_planned: int | None = None
@@ -88,6 +104,8 @@ class Funding(Record):
 
 
 class Horizontal(Record):
+    """The 2007–2013 horizontal-principle ratings, as written."""
+
     equality: str | None = None
     sustainable_development: str | None = None
     partnership: str | None = None
@@ -95,6 +113,8 @@ class Horizontal(Record):
 
 
 class GenderEquality(Record):
+    """The 2014–2020 gender-equality questions, each answer with its justification."""
+
     analysis_done: bool | None = None
     analysis_text: str | None = None
     mainstreamed: bool | None = None
@@ -104,6 +124,8 @@ class GenderEquality(Record):
 
 
 class SustainabilityScore(Record):
+    """One 2014–2020 sustainability criterion with its direct and indirect score (0–10)."""
+
     group: str | None = None
     criterion: str
     direct: int | None = None
@@ -112,6 +134,8 @@ class SustainabilityScore(Record):
 
 
 class Texts(Record):
+    """The description's free texts."""
+
     summary: str | None = None
     communication_plan: str | None = None
     dissemination_plan: str | None = None
@@ -119,6 +143,8 @@ class Texts(Record):
 
 
 class ExtraField(Record):
+    """A ``Label: value`` the layout does not name, kept rather than dropped."""
+
     section: str | None = None
     label: str
     value: str | None = None
@@ -156,6 +182,8 @@ class Project(Record):
 
 
 class Source(Record):
+    """The file a record was read from."""
+
     path: str
     sha256: str
     format: Literal["txt", "pdf", "html"]
@@ -163,6 +191,8 @@ class Source(Record):
 
 
 class Warning(Record):  # noqa: A001 - the contract calls them warnings
+    """Something the parser noticed and kept: a code, a message quoting the text, the source line."""
+
     code: str
     message: str
     line: int | None = None

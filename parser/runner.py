@@ -102,11 +102,13 @@ class _Worker:
         self.deadline = 0.0
 
     def send(self, index: int, path: str, timeout: float) -> None:
+        """Hand the worker a file; it must answer before ``timeout`` seconds."""
         self.task = (index, path)
         self.deadline = time.monotonic() + timeout
         self.connection.send(self.task)
 
     def stop(self, kill: bool = False) -> None:
+        """End the worker: ask it to stop, or kill it when it is busy or does not stop."""
         if kill:
             self.process.kill()
         else:

@@ -87,6 +87,7 @@ def _bound_query(conn: sqlite3.Connection):
 
 @hookimpl(trylast=True)
 def prepare_connection(conn, database, datasette):
+    """Register ``finnish_fts`` (and, with the vocabulary, ``escape_fts``) on every connection."""
     try:
         present = has_vocabulary(conn)
     except sqlite3.Error:
@@ -134,6 +135,7 @@ def _utf8(value: str) -> str:
 
 @hookimpl
 def startup(datasette):
+    """Load the analysers before the first search."""
     async def inner():
         # Load the analysers (simplemma's dictionary takes seconds) before the first search,
         # whose SQL time limit would otherwise be spent on it.
@@ -169,6 +171,7 @@ select * from (
 
 @hookimpl
 def canned_queries(datasette, database, actor):
+    """The ``haku`` canned query, on a database with the search vocabulary."""
     if not _database_has_index(datasette, database):
         return {}
     return {
@@ -232,6 +235,7 @@ async def _search_everything(datasette, database: str, q: str, rows: int = PAGE_
 
 @hookimpl
 def extra_template_vars(template, database, table, columns, view_name, request, datasette):
+    """``esr_search`` for the /haku page."""
     if view_name != "page":
         return {}
 

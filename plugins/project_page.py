@@ -242,6 +242,7 @@ async def project_page(datasette, database: str, code: str) -> dict[str, Any] | 
 
 @hookimpl
 def extra_template_vars(view_name, database, table, request, datasette):
+    """``project_page`` on the row page of ``projects``."""
     if view_name != "row" or table != "projects" or request is None:
         return {}
 

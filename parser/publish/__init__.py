@@ -52,14 +52,17 @@ class Project:
 
     @property
     def plugins(self) -> Path:
+        """The folder of Datasette hooks."""
         return self.folder / PLUGINS_FOLDER
 
     @property
     def templates(self) -> Path:
+        """The folder of Datasette template overrides."""
         return self.folder / TEMPLATES_FOLDER
 
     @property
     def static(self) -> Path | None:
+        """The folder served under /static/, when there is one."""
         static = self.folder / STATIC_FOLDER
         return static if static.is_dir() else None
 

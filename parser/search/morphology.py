@@ -21,6 +21,8 @@ def words(text: str) -> list[str]:
 
 
 class Snowball:
+    """The Snowball stemmer for Finnish (PyStemmer), safe to share between threads."""
+
     def __init__(self) -> None:
         import Stemmer
 
@@ -28,6 +30,7 @@ class Snowball:
         self._lock = threading.Lock()
 
     def stem(self, word: str) -> str:
+        """The Snowball stem of a lower-case word."""
         with self._lock:
             return self._stemmer.stemWord(word)
 
@@ -52,6 +55,7 @@ class Voikko:
             return self._voikko.analyze(word)
 
     def base_forms(self, word: str) -> list[str]:
+        """The word's base forms by Voikko's readings, likeliest first."""
         return list(dict.fromkeys(a["BASEFORM"].lower() for a in self._analyses(word) if a.get("BASEFORM")))
 
     def index_forms(self, word: str) -> list[str]:
@@ -118,6 +122,7 @@ class Simplemma:
         self._lemmatize("talossa", lang="fi")  # load the dictionary now
 
     def base_forms(self, word: str) -> list[str]:
+        """The word's lemma from simplemma's dictionary, when it differs from the word."""
         lemma = self._lemmatize(word, lang="fi").lower()
         return [lemma] if lemma != word else []
 
@@ -125,6 +130,7 @@ class Simplemma:
 
 
 def load_analyser(name: str):
+    """The analyser ``name`` (``voikko``, ``simplemma``), or ``None`` when it is not installed."""
     try:
         return {"voikko": Voikko, "simplemma": Simplemma}[name]()
     except Exception:  # not installed, no dictionary, no shared library: do with what there is

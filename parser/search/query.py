@@ -70,6 +70,8 @@ class Vocabulary:
 
 @dataclass(frozen=True)
 class Key:
+    """A key a query word becomes, and where it may match a term's key (ANY, START, END, WORD)."""
+
     text: str
     where: str
 

@@ -24,6 +24,8 @@ from ..values import CONVERTERS, PAIR_CONVERTERS
 
 
 class Declaration(BaseModel):
+    """Base of the declaration models: unknown keys are refused, declarations are immutable."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
