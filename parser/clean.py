@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import regex
 
+from .finnish import CONJUNCTIONS
 from .read.lines import Line
 
 #: Lines a browser or the service prints on every page. They are furniture, not content.
@@ -37,8 +38,8 @@ _ODD = re.compile("[\x00-\x1f\x7f-\xa0\xad\u1680\u2000-\u200f\u2028-\u202f\u205f
 # A numbered heading, a "Label:" line, or a list item.
 _NEW_LINE_START = regex.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,2}\.?\s+\p{Lu}|\p{Lu}[^:]{0,80}:(?:\s|$)|[-–•*]\s)")
 _SENTENCE_END = (".", "!", "?", ":", ";")
-# A Finnish suspended hyphen ("sosiaali- ja terveyspalvelut") keeps its space before these.
-_CONJUNCTIONS = frozenset({"ja", "tai", "sekä", "eli", "että", "kuin", "vai", "ynnä", "and", "or", "och", "eller"})
+# A numbered heading: short, capitalised, no colon (the section splitter's own test is stricter).
+_HEADING = regex.compile(r"^\d{1,2}(?:\.\d{1,2}){0,2}\.?\s+\p{Lu}[^:]{0,150}$")
 
 
 def normalise_text(text: str) -> str:
@@ -65,7 +66,7 @@ def join_broken(first: str, second: str) -> str:
     """
     if first.endswith("-") and len(first) > 1 and not first[-2].isspace():
         next_word = second.split(" ", 1)[0].casefold()
-        if next_word not in _CONJUNCTIONS:
+        if next_word not in CONJUNCTIONS:
             return first + second
     return f"{first} {second}"
 
@@ -80,8 +81,17 @@ def _starts_anew(text: str) -> bool:
     return _NEW_LINE_START.match(text) is not None
 
 
+def _ends_its_line(previous: str, following: str) -> bool:
+    """A heading is a line of its own: only a line that continues its text (lower case) is the
+    rest of it, as after a page break the reader cannot see."""
+    return _HEADING.match(previous) is not None and not _continues(previous, following)
+
+
 def clean(lines: Iterable[Line], *, page_breaks_known: bool = False) -> list[Line]:
     """Normalise, remove furniture and heal breaks; return the content lines.
+
+    Furniture is a line a pattern of :data:`FURNITURE_PATTERNS` matches or a line the reader
+    flagged ``furniture`` (a PDF's running header or footer, known by its place on the pages).
 
     ``page_breaks_known``: a PDF reader knows where its pages end, and from the geometry whether
     a line goes on (``soft_wrapped``); a web page has no pages. Only a text export hides its
@@ -97,14 +107,20 @@ def clean(lines: Iterable[Line], *, page_breaks_known: bool = False) -> list[Lin
         text = normalise_text(line.text)
         if line.page_break_before:
             broken, page_crossed = guess, True
-        if not text or is_furniture(text):
+        # A reader that recognised a running header or footer by its place on the page (PDF)
+        # flags it: furniture whatever its text, as if a pattern had matched.
+        if not text or line.furniture or is_furniture(text):
             broken = broken or guess
             page_crossed = page_crossed or bool(text)
             continue
         previous = content[-1] if content else None
         # Geometry cannot tell a paragraph that ends on a page's last line from one that goes
-        # on: across a page, a heading or a label line is never the rest of the line before.
-        joins_wrap = wrapped and not (page_crossed and _starts_anew(text))
+        # on: across a page, a heading or a label line is never the rest of the line before,
+        # and a heading (on a page's last line, the next page's first word too long to have
+        # fitted after it) is not continued by the next page's first line.
+        joins_wrap = wrapped and not (
+            page_crossed and (_starts_anew(text) or (previous is not None and _ends_its_line(previous.text, text)))
+        )
         if previous is not None and (joins_wrap or (broken and _continues(previous.text, text))):
             content[-1] = Line(
                 join_broken(previous.text, text),

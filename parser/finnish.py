@@ -12,6 +12,11 @@ VOWELS = frozenset("aeiouyäö")
 #: Consonants, with the š and ž of loanwords.
 CONSONANTS = frozenset("bcdfghjklmnpqrstvwxzšž")
 
+#: Conjunctions (with their Swedish and English counterparts, which the documents also use):
+#: a suspended hyphen keeps its space before one (``sosiaali- ja terveyspalvelut``), and one
+#: between two addresses separates them.
+CONJUNCTIONS = frozenset({"ja", "tai", "sekä", "eli", "että", "kuin", "vai", "ynnä", "and", "or", "och", "eller"})
+
 #: Consonant gradation in a stem's last syllable: the strong grade → its weak grades, the one
 #: before a genitive's ``-n`` first. These always weaken in native words (Lappeenranta →
 #: Lappeenrannan, Turku → Turun); ``lk`` and ``rk`` become ``lj`` and ``rj`` before an ``e``

@@ -78,12 +78,16 @@ def render_pdf(
     footer: bool = True,
     font_size: float = 10,
     encrypt: bool = False,
+    headings_at_page_foot: bool = False,
 ) -> bytes:
     """Render ``text`` as a printed web page: one wrapped paragraph per non-blank line.
 
     Paragraphs are separated by a gap of one em, flow across page breaks, and every page
     has ``header`` on top (none when ``None``) and "Sivu N / M" at the bottom (when ``footer``).
     ``encrypt`` protects the file with a user password, so a reader cannot open it without one.
+    ``headings_at_page_foot`` puts every heading (a line matching :data:`TOP_HEADING` or
+    :data:`SUB_HEADING`) on the last line that fits on a page, so the paragraph after it starts
+    the next page: the case where only the geometry can say the heading's section goes on.
     """
     pdf = _PrintedPage(header, footer, font_size)
     # A fixed date makes the same text give the same bytes, run after run.
@@ -96,11 +100,24 @@ def render_pdf(
     gap = font_size * 25.4 / 72
     pdf.add_page()
     for paragraph in paragraphs(text):
+        if headings_at_page_foot and (TOP_HEADING.match(paragraph) or SUB_HEADING.match(paragraph)):
+            _move_to_page_foot(pdf, paragraph, line_height)
         pdf.multi_cell(0, line_height, paragraph, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(gap)
     if encrypt:
         pdf.set_encryption(owner_password="omistaja", user_password="salasana")
     return bytes(pdf.output())
+
+
+def _move_to_page_foot(pdf: FPDF, paragraph: str, line_height: float) -> None:
+    """Move the cursor down so ``paragraph`` ends on the last line that fits on the page (on the
+    next page when it no longer fits on this one)."""
+    wrapped = pdf.multi_cell(0, line_height, paragraph, align="L", dry_run=True, output="LINES")
+    # A hair above the exact foot, so that rounding cannot push the last line over the trigger.
+    foot = pdf.page_break_trigger - len(wrapped) * line_height - 0.01
+    if pdf.get_y() > foot:
+        pdf.add_page()
+    pdf.set_y(foot)
 
 
 def render_html(text: str) -> bytes:

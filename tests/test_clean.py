@@ -110,3 +110,50 @@ def test_a_wrap_flag_across_a_page_never_swallows_a_heading_label_or_list_item(f
         Line(following, 4, 2),
     ]
     assert [l.text for l in clean(raw, page_breaks_known=True)] == ["kehittämiseksi ja toteuttamiseksi.", following]
+
+
+def test_a_line_the_reader_flags_as_furniture_is_dropped_like_known_furniture():
+    """A running header that no pattern knows, recognised by the PDF geometry: it is dropped, and
+    it counts as a page crossing, so a label line after it is not swallowed by the wrap above."""
+    raw = [
+        Line("Hankkeen tavoitteena on kehittää", 1, 1, soft_wrapped=True),
+        Line("Sivu 1 / 2", 2, 1, furniture=True),
+        Line("Hankerekisterin tuloste – ESR", 3, 2, page_break_before=True, furniture=True),
+        Line("palveluja.", 4, 2),
+        Line("Kohderyhmä: nuoret", 5, 2, soft_wrapped=True),
+        Line("Hankerekisterin tuloste – ESR", 6, 3, page_break_before=True, furniture=True),
+        Line("Kunnat: Kuopio", 7, 3),
+    ]
+    assert [(l.text, l.number) for l in clean(raw, page_breaks_known=True)] == [
+        ("Hankkeen tavoitteena on kehittää palveluja.", 1),
+        ("Kohderyhmä: nuoret", 5),
+        ("Kunnat: Kuopio", 7),
+    ]
+    # Unflagged, the same text is content: the flag, not the words, makes it furniture.
+    assert not is_furniture("Hankerekisterin tuloste – ESR")
+
+
+@pytest.mark.parametrize(
+    "heading, following",
+    [("3 Suunnitelman mukainen tiivistelmä toteutuksesta", "Tavoitteet"), ("5. Suunnitelman mukainen tiivistelmä toteutuksesta", "Savon malli ( Kuopio, Iisalmi)")],
+)
+def test_a_wrap_flag_across_a_page_never_makes_a_heading_swallow_the_next_line(heading, following):
+    """A heading on a page's last line with no room below it, and the next page's first word too
+    long to have fitted after it: the geometry flags a possible wrap, but a heading is a line of
+    its own, so the next page starts a new line."""
+    raw = [
+        Line(heading, 1, 1, soft_wrapped=True),
+        Line("Sivu 1 / 2", 2, 1, furniture=True),
+        Line("Euroopan unioni Vipuvoimaa EU:lta", 3, 2, page_break_before=True, furniture=True),
+        Line(following, 4, 2),
+    ]
+    assert [l.text for l in clean(raw, page_breaks_known=True)] == [heading, following]
+
+
+def test_a_heading_cut_by_a_page_is_continued_by_its_lower_case_rest():
+    raw = [
+        Line("7 Toteutuneet ja ennakoitavat arviot hankekohtaisista", 1, 1, soft_wrapped=True),
+        Line("Hankerekisterin tuloste", 2, 2, page_break_before=True, furniture=True),
+        Line("seurantiedoista", 3, 2),
+    ]
+    assert [l.text for l in clean(raw, page_breaks_known=True)] == ["7 Toteutuneet ja ennakoitavat arviot hankekohtaisista seurantiedoista"]

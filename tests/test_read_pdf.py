@@ -15,7 +15,7 @@ from parser.read.pdf import PDF_ENGINES, read_pdf
 from parser.read.pdf.geometry import build_lines
 from parser.read.pdf.pages import Page, Segment
 
-from .render import DEFAULT_HEADER, paragraphs, render_pdf
+from .render import DEFAULT_HEADER, SUB_HEADING, TOP_HEADING, paragraphs, render_pdf
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 SAMPLES = sorted(CORPUS.glob("*.txt"))
@@ -110,6 +110,25 @@ def test_render_variants_read_back(options: dict, engine: str) -> None:
     assert rebuild(lines, options.get("header", DEFAULT_HEADER)) == paragraphs(
         sample.read_text(encoding="utf-8")
     )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_running_header_and_footer_are_flagged_as_furniture(engine: str) -> None:
+    """The geometry flags what repeats at the same height on every page, whatever its text, and
+    nothing else, so the clean stage can drop a header that no furniture pattern knows."""
+    header = "Hankerekisterin tuloste – ESR"
+    lines, pages = read_pdf(sample_pdf("S20334.txt", header=header), engine=engine)
+    flagged = [line.text for line in lines if line.furniture]
+    assert flagged == [text for n in range(1, pages + 1) for text in (header, f"Sivu {n} / {pages}")]
+
+
+def test_render_can_put_every_heading_at_a_page_foot() -> None:
+    """The render option the heading tests rely on: each heading is its page's last line."""
+    lines, _ = read_pdf(sample_pdf("S20334.txt", headings_at_page_foot=True))
+    body = [line for line in lines if line.text and not line.furniture]
+    headings = [index for index, line in enumerate(body) if TOP_HEADING.match(line.text) or SUB_HEADING.match(line.text)]
+    assert len(headings) >= 10
+    assert all(body[index + 1].page == body[index].page + 1 for index in headings if index + 1 < len(body))
 
 
 def test_hyphen_at_a_line_end_stays_a_hyphen_and_ends_the_line() -> None:

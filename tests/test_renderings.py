@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 
 import pytest
 
 from parser.parse import parse_bytes
+from parser.read.pdf import PDF_ENGINES, read_pdf
 
 from .conftest import expected_record, sample_text
 from .render import render_html, render_pdf
@@ -22,6 +24,29 @@ def published_text(stem: str) -> str:
 
 def parse(data: bytes, name: str, **options) -> dict:
     return json.loads(parse_bytes(data, name, **options).model_dump_json())
+
+
+@cache
+def rendered_pdf(stem: str, **options) -> bytes:
+    """A sample's published text rendered to PDF, once per sample and options (both engines and
+    several tests read the same bytes)."""
+    return render_pdf(published_text(stem), **options)
+
+
+def without_source(record: dict) -> dict:
+    """Every member of a record but ``source``, which says how the document was read."""
+    return {member: value for member, value in record.items() if member != "source"}
+
+
+def strings(value) -> list[str]:
+    """Every string anywhere in a JSON value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for member in value.values() for text in strings(member)]
+    if isinstance(value, list):
+        return [text for item in value for text in strings(item)]
+    return []
 
 
 @pytest.mark.parametrize("engine", ["pdfium", "pdfplumber"])
@@ -66,3 +91,81 @@ def test_script_in_a_description_stays_text():
     text = sample_text("S20334").replace("Hankkeen nimi: Osallistavan", "Hankkeen nimi: <script>alert(1)</script> Osallistavan")
     got = parse(render_html(text), "x.html")
     assert got["project"]["name"] == "<script>alert(1)</script> Osallistavan sosiaalisen tuen kehittämishanke"
+
+
+#: A running header that none of the clean stage's furniture patterns knows: only the geometry
+#: (the same text at the same height on every page) shows it is furniture.
+UNKNOWN_HEADER = "Hankerekisterin tuloste – ESR"
+
+
+@pytest.mark.parametrize("engine", sorted(PDF_ENGINES))
+def test_pdf_running_header_unknown_to_the_patterns_is_dropped(description, engine):
+    got = parse(rendered_pdf(description, header=UNKNOWN_HEADER), f"{description}.pdf", pdf_engine=engine)
+    assert [text for text in strings(got) if UNKNOWN_HEADER in text] == []
+    assert without_source(got) == expected_record(description)
+
+
+@pytest.mark.parametrize("font_size", [10, 17])
+@pytest.mark.parametrize("engine", sorted(PDF_ENGINES))
+def test_pdf_with_every_heading_at_a_page_foot(description, engine, font_size):
+    """A heading on a page's last line, its section on the next page. At 17 points some headings
+    are long enough that the next page's first word would not have fitted after them, so the
+    geometry cannot rule out a wrap: the heading must still stay a line of its own."""
+    pdf = rendered_pdf(description, headings_at_page_foot=True, font_size=font_size)
+    got = parse(pdf, f"{description}.pdf", pdf_engine=engine)
+    expected = expected_record(description)
+    assert got["warnings"] == expected["warnings"]
+    assert got["project"].get("gender_equality") == expected["project"].get("gender_equality")
+    assert got["project"] == expected["project"]
+    # ``text`` is the lines as the reader saw them: at 17 points S10673's project web address is
+    # too long for a line and the PDF cuts it, so that line (only a web address) keeps the
+    # wrap's space. The typed value has none (``project`` above).
+    got_lines, expected_lines = got["text"].split("\n"), expected["text"].split("\n")
+    assert len(got_lines) == len(expected_lines)
+    for got_line, expected_line in zip(got_lines, expected_lines):
+        if got_line != expected_line:
+            assert "www." in expected_line and got_line.replace(" ", "") == expected_line.replace(" ", "")
+    assert {**without_source(got), "text": None} == {**expected, "text": None}
+
+
+#: Values of S10962's implementer and contact replaced by made-up ones too long for a line at
+#: 14 points: the addresses are one word each, so the PDF breaks them inside, where the reader
+#: sees a wrap; the street address has spaces, so it wraps between its words. (The made-up
+#: addresses' long parts have no hyphens: a piece ending in one is already joined without a space.)
+LONG_VALUES = {
+    "Toteuttajaorganisaation Web-osoite: www.kuopio.fi": "Toteuttajaorganisaation Web-osoite: https://www.example-kaupunki.fi/palvelut/tyollisyys/valityomarkkinoillesiirtymisentuki.html",
+    "Projektin kotisivun osoite:": "Projektin kotisivun osoite: www.example-kaupunki.fi/hankkeet/asunnottomuudenehkaisy/savonmalli2010/index.html www.kuopio.fi/savonmalli",
+    "Sähköposti: jarmo.rautjarvi(at)kuopio.fi": "Sähköposti: jarmo.rautjarvi.tyollisyyspalvelujenkehittamisryhma(at)example-kaupunginhallinto.fi",
+    "Osoite: Minna Canthinkatu 28 / PL 227": "Osoite: Minna Canthinkatu 28 / PL 227, Kuopion kaupunginhallituksen asunnottomuustyön toimintayksikkö",
+}
+
+
+@cache
+def long_values_pdf() -> bytes:
+    text = published_text("S10962")
+    for old, new in LONG_VALUES.items():
+        assert text.count(f"\n{old}\n") == 1, old
+        text = text.replace(f"\n{old}\n", f"\n{new}\n")
+    return render_pdf(text, font_size=14)
+
+
+@pytest.mark.parametrize("engine", sorted(PDF_ENGINES))
+def test_an_address_wrapped_inside_gains_no_space(engine):
+    """A web address, an e-mail address or a business ID is one word: a wrap inside it is no
+    space. A street address is words: its wrap is the space between two of them."""
+    lines, _ = read_pdf(long_values_pdf(), engine=engine)
+    texts = [line.text for line in lines]
+    # The render really cut each address inside a word (not after a hyphen).
+    for piece in ("https://www.example-kaupunki.fi/", "www.example-kaupunki.fi/hankkeet/", "jarmo.rautjarvi."):
+        cut = next(i for i, text in enumerate(texts) if text.startswith(piece))
+        assert lines[cut].soft_wrapped and not texts[cut].endswith("-") and texts[cut + 1][:1].isalnum()
+    assert lines[texts.index("Osoite: Minna Canthinkatu 28 / PL 227, Kuopion kaupunginhallituksen")].soft_wrapped
+    got = parse(long_values_pdf(), "S10962.pdf", pdf_engine=engine)["project"]
+    assert got["implementer"] == {
+        **expected_record("S10962")["project"]["implementer"],
+        "website": "https://www.example-kaupunki.fi/palvelut/tyollisyys/valityomarkkinoillesiirtymisentuki.html",
+        # Two addresses one after the other stay two.
+        "project_website": "www.example-kaupunki.fi/hankkeet/asunnottomuudenehkaisy/savonmalli2010/index.html www.kuopio.fi/savonmalli",
+        "street_address": "Minna Canthinkatu 28 / PL 227, Kuopion kaupunginhallituksen asunnottomuustyön toimintayksikkö",
+    }
+    assert got["contact"]["email"] == "jarmo.rautjarvi.tyollisyyspalvelujenkehittamisryhma@example-kaupunginhallinto.fi"

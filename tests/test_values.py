@@ -163,3 +163,57 @@ def test_co_implementer_lines(raw, expected, warn):
 def test_co_implementer_without_business_id_is_kept(warn):
     assert values.convert_co_implementer("Stiftelsen Foo", warn, organisation_types=TYPES) == {"name": "Stiftelsen Foo", "type": None, "business_id": None}
     assert warn[0][0] == "co_implementer_without_id"
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("www.jupiter.fi", "www.jupiter.fi"),
+        ("http://www.kris.fi/oulu", "http://www.kris.fi/oulu"),
+        # A wrap of the page width cut the address: the space is no part of it.
+        ("www.jupiter.fi/www/kuntsari-ponnahduslauta-valityomarkkinoi lle.html", "www.jupiter.fi/www/kuntsari-ponnahduslauta-valityomarkkinoille.html"),
+        ("https://www.example.fi/palvelut/ tyollisyys", "https://www.example.fi/palvelut/tyollisyys"),
+        ("http://www.kris.fi/ oulu", "http://www.kris.fi/oulu"),
+        # Two addresses one after the other stay two: a new one starts with a scheme or www.
+        ("www.a.fi www.b.fi", "www.a.fi www.b.fi"),
+        ("http://www.a.fi https://b.fi/x", "http://www.a.fi https://b.fi/x"),
+        ("www.a.fi/ala sivu www.b.fi", "www.a.fi/alasivu www.b.fi"),
+        # ... and so do addresses in a list or joined by a conjunction.
+        ("kuopio.fi, oulu.fi", "kuopio.fi, oulu.fi"),
+        ("www.a.fi ja www.b.fi", "www.a.fi ja www.b.fi"),
+        # What is no address is kept as written.
+        ("Ei ole", "Ei ole"),
+        ("", None),
+        ("  ", None),
+    ],
+)
+def test_url(raw, expected, warn):
+    assert values.convert_url(raw, warn) == expected
+    assert warn == []
+    assert values.CONVERTERS["url"] is values.convert_url
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("jarmo.rautjarvi(at)kuo pio.fi", "jarmo.rautjarvi@kuopio.fi"),
+        ("jarmo.rautja rvi(at)kuopio.fi", "jarmo.rautjarvi@kuopio.fi"),
+        ("tanja.back@kuopio.f i", "tanja.back@kuopio.fi"),
+        # Two addresses stay two: each has its own @.
+        ("a.b(at)kuopio.fi c.d(at)kuopio.fi", "a.b@kuopio.fi c.d@kuopio.fi"),
+        ("a.b@kuopio.fi, c.d@kuo pio.fi", "a.b@kuopio.fi, c.d@kuopio.fi"),
+        ("a.b@kuopio.fi tai c.d@kuopio.fi", "a.b@kuopio.fi tai c.d@kuopio.fi"),
+        ("ei sähköpostia", "ei sähköpostia"),
+    ],
+)
+def test_email_wrapped_inside_gains_no_space(raw, expected, warn):
+    assert values.convert_email(raw, warn) == expected
+
+
+def test_business_id_wrapped_inside_gains_no_space(warn):
+    assert values.convert_business_id("0171450- 7", warn) == "0171450-7"
+    assert values.convert_business_id("01714 50-7", warn) == "0171450-7"
+    assert warn == []
+    # Two IDs one after the other are not one: kept apart, and the value is no business ID.
+    assert values.convert_business_id("0171450-7 2555856-1", warn) == "0171450-7 2555856-1"
+    assert warn[0][0] == "invalid_business_id"

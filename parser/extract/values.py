@@ -16,6 +16,8 @@ from typing import Any
 import regex
 from stdnum.fi import ytunnus
 
+from ..finnish import CONJUNCTIONS
+
 Warn = Callable[[str, str], None]
 
 _EUROS = regex.compile(r"^(?P<whole>\d{1,3}(?:[ .]\d{3})+|\d+)(?:[,.](?P<cents>\d{1,2}))?\s*(?:€|e|eur|euroa)?$", regex.I)
@@ -133,8 +135,12 @@ def convert_numbered(raw: str, warn: Warn) -> dict[str, str | None] | None:
 
 
 def convert_business_id(raw: str, warn: Warn) -> str | None:
-    """A Finnish business ID (Y-tunnus), kept as written; a bad check digit is only a warning."""
-    text = raw.strip()
+    """A Finnish business ID (Y-tunnus), kept as written; a bad check digit is only a warning.
+
+    An ID is one word: whitespace between its digit pieces (``0171450- 7``) is where a wrap cut
+    it and is removed, but not after a complete ID (two IDs stay two, see :func:`unwrap_address`).
+    """
+    text = unwrap_address(raw, _business_id_starts_new)
     if not text:
         return None
     if not _BUSINESS_ID.match(text) or not ytunnus.is_valid(text):
@@ -143,9 +149,82 @@ def convert_business_id(raw: str, warn: Warn) -> str | None:
 
 
 def convert_email(raw: str, warn: Warn) -> str | None:
-    """An e-mail address with the service's ``(at)`` spam guard turned back into ``@``."""
+    """An e-mail address with the service's ``(at)`` spam guard turned back into ``@``.
+
+    An address is one word: whitespace inside it (``tanja.back@kuopio.f i``) is where a wrap cut
+    it and is removed, but a piece with an ``@`` of its own after an address that has one starts
+    a second address (see :func:`unwrap_address`). A value with no ``@`` is kept as written.
+    """
     text = _EMAIL_AT.sub("@", raw.strip())
+    if "@" in text:
+        # Again after unwrapping: a wrap may have cut the guard itself ("(a t)").
+        text = _EMAIL_AT.sub("@", unwrap_address(text, _email_starts_new))
     return text or None
+
+
+#: The start of a web address: a scheme (``http://``) or ``www.``.
+_URL_START = regex.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)", regex.I)
+#: A piece of a business ID: digits and hyphens only.
+_ID_PIECE = regex.compile(r"^[0-9-]+$")
+
+
+def unwrap_address(raw: str, starts_new: Callable[[str, str], bool]) -> str:
+    """Remove the whitespace a wrap put inside an address; keep what separates two addresses.
+
+    An address (web, e-mail, business ID) is one word, so the PDF breaks one too long for the
+    line inside it and the reader joins the pieces with a space. Here every whitespace run is
+    dropped, except after ``,`` or ``;``, on either side of a word of
+    :data:`parser.finnish.CONJUNCTIONS` (``www.a.fi ja www.b.fi``), and where ``starts_new(address so
+    far, next piece)`` says the next piece begins another address. Kept whitespace is one space.
+    """
+    parts: list[str] = []
+    for piece in raw.split():
+        if (
+            not parts
+            or parts[-1].endswith((",", ";"))
+            or piece.casefold() in CONJUNCTIONS
+            or parts[-1].casefold() in CONJUNCTIONS
+            or starts_new(parts[-1], piece)
+        ):
+            parts.append(piece)
+        else:
+            parts[-1] += piece
+    return " ".join(parts)
+
+
+def _url_starts_new(address: str, piece: str) -> bool:
+    """A web address begins with a scheme or ``www.``; any other piece is the rest of one."""
+    return _URL_START.match(piece) is not None
+
+
+def _email_starts_new(address: str, piece: str) -> bool:
+    """Each e-mail address has one ``@``: a piece with its own after one that has one is new."""
+    return "@" in address and "@" in piece
+
+
+def _business_id_starts_new(address: str, piece: str) -> bool:
+    """Only digit pieces of an unfinished ID are joined; a complete ID ends its address."""
+    return _BUSINESS_ID.match(address) is not None or not (_ID_PIECE.match(address) and _ID_PIECE.match(piece))
+
+
+def convert_url(raw: str, warn: Warn) -> str | None:
+    """A web address, or several, as written but for the spaces a wrap put inside one.
+
+    The rule: whitespace inside a web address is removed (``…valityomarkkinoille.h tml`` is
+    ``…valityomarkkinoille.html``); a piece that begins with a scheme (``http://``) or ``www.``
+    begins a new address, as does a piece after ``,`` or ``;`` or around ``ja``/``tai``/``and``…,
+    so ``www.a.fi www.b.fi`` stays two addresses, one space apart. A bare host after an address
+    (``www.a.fi oulu.fi``) cannot be told from the rest of a cut one and is joined to it. A value
+    that does not begin with an address (a scheme, ``www.`` or a dot in its first word, so not
+    ``Ei ole``) is kept as written.
+    """
+    text = raw.strip()
+    if not text:
+        return None
+    first = text.split(None, 1)[0]
+    if _URL_START.match(first) is None and "." not in first:
+        return text
+    return unwrap_address(text, _url_starts_new)
 
 
 def convert_bool(raw: str, warn: Warn) -> bool | None:
@@ -217,6 +296,7 @@ CONVERTERS: dict[str, Callable[..., Any]] = {
     "numbered": convert_numbered,
     "business_id": convert_business_id,
     "email": convert_email,
+    "url": convert_url,
     "bool": convert_bool,
     "name_list": convert_name_list,
     "co_implementer": convert_co_implementer,

@@ -23,6 +23,10 @@ class Line:
     #: The reader knows from the geometry that the line was wrapped by the page width: the next
     #: line continues the same paragraph (PDF).
     soft_wrapped: bool = False
+    #: The reader knows from the geometry that the line is a running header or footer (the same
+    #: text at the same height on most pages, PDF), so the clean stage drops it as page furniture
+    #: even when no furniture pattern knows its text. Last, so positional constructions still work.
+    furniture: bool = False
 
 
 class UnreadableDocument(Exception):

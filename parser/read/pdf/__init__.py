@@ -25,8 +25,9 @@ PDF_ENGINES: dict[str, Engine] = {
 def read_pdf(data: bytes, engine: str = "pdfium", max_pages: int = 1000) -> tuple[list[Line], int]:
     """Read PDF bytes into lines and return them with the page count.
 
-    Blank lines mark paragraph gaps; ``soft_wrapped`` and ``page_break_before`` carry what the
-    page geometry says (see the module docstring). Raises ``UnreadableDocument`` with a one-line
+    Blank lines mark paragraph gaps; ``soft_wrapped``, ``page_break_before`` and ``furniture``
+    (a running header or footer) carry what the page geometry says (see
+    :mod:`.geometry`). Raises ``UnreadableDocument`` with a one-line
     message for anything that cannot be read: not a PDF, encrypted, damaged, too many pages, or
     no text at all (a scan).
     """

@@ -4,11 +4,13 @@ Segments are grouped into visual lines top to bottom, a blank line marks a parag
 two flags carry what only the geometry knows:
 
 * ``soft_wrapped``: the page width wrapped the line, the next line continues its paragraph;
-* ``page_break_before``: the line is the first of a page after the first.
+* ``page_break_before``: the line is the first of a page after the first;
+* ``furniture``: the line is a running header or footer (text repeated at the same place on
+  most pages).
 
 Page headers and footers are kept and lines are not joined; the clean stage does that. Headers
-and footers are only *recognised* here (text repeated at the same place on most pages), because
-a paragraph that continues on the next page continues after them.
+and footers are only *recognised* and flagged here, because a paragraph that continues on the
+next page continues after them, and the clean stage must see where the page was crossed.
 """
 
 from __future__ import annotations
@@ -133,6 +135,7 @@ def build_lines(pages: list[Page]) -> list[Line]:
                     page=number + 1,
                     page_break_before=number > 0 and index == 0,
                     soft_wrapped=wrapped,
+                    furniture=key in furniture,
                 )
             )
     return out
