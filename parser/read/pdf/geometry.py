@@ -19,7 +19,6 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ..lines import Line
 from .pages import Page, Segment
@@ -74,17 +73,8 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _DIGITS = re.compile(r"\d+")
 
 
-@dataclass(slots=True)
-class VisualLine:
-    """Segments that share a line on the page, joined left to right."""
-
-    text: str
-    left: float
-    right: float
-    bottom: float
-    size: float
-    first_advance: float | None
-    space: float | None
+#: The segments that share a line on the page, joined left to right: one segment itself.
+VisualLine = Segment
 
 
 
