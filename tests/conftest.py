@@ -40,15 +40,24 @@ def description(request) -> str:
 
 
 @pytest.fixture(scope="session")
-def built_archive(tmp_path_factory) -> Path:
-    """``esr.db`` built once from the real corpus (documents and reference data)."""
+def built_archive_and_report(tmp_path_factory):
+    """``esr.db`` built once from the real corpus (documents and the full reference data: all
+    22,821 rows of the official lists), with the build's report. Shared by every test that only
+    reads the archive (tests/test_archive.py, the publish, serve, browser and export tests): never
+    write to it."""
     from parser.archive.build import build
 
     folder = tmp_path_factory.mktemp("built")
     db = folder / "esr.db"
     report = build(CORPUS, db)
     assert report.failed == 0
-    return db
+    return db, report
+
+
+@pytest.fixture(scope="session")
+def built_archive(built_archive_and_report) -> Path:
+    """The path of the shared archive built from the real corpus (see ``built_archive_and_report``)."""
+    return built_archive_and_report[0]
 
 
 @pytest.fixture(scope="session")

@@ -15,30 +15,44 @@ import pytest
 import sqlite_utils
 
 from parser.archive.build import build
+from parser.corpus import MUNICIPALITY_KEY, PROJECT_LISTS, REFERENCE_FOLDER
 
 from .conftest import CORPUS, ROOT
 
 REFERENCE = CORPUS / "reference"
+#: The two official lists cut down to their header and 42 real rows, copied byte for byte from
+#: corpus/reference/ (tests/fixtures/reference/README.md says which rows and why): a build with
+#: them takes a fraction of a second, where repairing all 22,821 rows takes seconds.
+SMALL_REFERENCE = Path(__file__).resolve().parent / "fixtures" / "reference"
+#: What a build says of the small lists. Counted by hand in tests/fixtures/reference/: 23 data
+#: lines in projektilista-2007-2013.csv and 19 in projektilista-2014-2020-snapshot.csv (each
+#: file's lines less its header), 42 rows; flagged: the eight 2014-2020 rows the README lists
+#: (A70305, A70355, A70356, A70359, A70408, A70499, A71264, S20774), none of 2007-2013.
+SMALL_LIST_NOTE = "official project lists: 42 rows loaded, 8 flagged as not repairable with certainty (project_list.flag; their raw lines are kept)"
 
 
 def copy_corpus(target: Path, *, reference: bool = True) -> Path:
+    """The five sample documents in a folder of their own, with the small official lists and the
+    whole municipality key (cheap to load) as reference data, or with no reference folder."""
     corpus = target / "corpus"
     corpus.mkdir(parents=True)
     for path in CORPUS.glob("*.txt"):
         shutil.copy(path, corpus / path.name)
     if reference:
-        shutil.copytree(REFERENCE, corpus / "reference")
+        (corpus / REFERENCE_FOLDER).mkdir()
+        for name in PROJECT_LISTS:
+            shutil.copy(SMALL_REFERENCE / name, corpus / REFERENCE_FOLDER / name)
+        shutil.copy(REFERENCE / MUNICIPALITY_KEY, corpus / REFERENCE_FOLDER / MUNICIPALITY_KEY)
     return corpus
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory) -> sqlite_utils.Database:
-    folder = tmp_path_factory.mktemp("archive")
-    corpus = copy_corpus(folder)
-    report = build(corpus, folder / "esr.db")
+def archive(built_archive_and_report) -> sqlite_utils.Database:
+    """The session's shared build of the real corpus with the full official lists (read only)."""
+    db, report = built_archive_and_report
     assert (report.parsed, report.failed) == (5, 0)
     assert report.notes == ["official project lists: 22,821 rows loaded, 24 flagged as not repairable with certainty (project_list.flag; their raw lines are kept)"]
-    return sqlite_utils.Database(folder / "esr.db")
+    return sqlite_utils.Database(db)
 
 
 def count(db: sqlite_utils.Database, sql: str, params=()) -> int:
@@ -53,6 +67,13 @@ def dump(path: Path) -> dict[str, list[tuple]]:
         for name in db.table_names()
         if "_fts" not in name and not name.startswith("sqlite_")
     }
+
+
+def dump_search_index(path: Path) -> dict[str, list[tuple]]:
+    """Every full-text index's rows (with their rowids), sorted: what ``dump`` leaves out."""
+    db = sqlite_utils.Database(path)
+    names = [name for name in db.table_names() if name.endswith("_fts")]
+    return {name: sorted(db.execute(f"select rowid, * from [{name}]").fetchall(), key=repr) for name in names}
 
 
 def test_row_counts_of_every_table(archive):
@@ -71,7 +92,7 @@ def test_row_counts_of_every_table(archive):
         "parse_warnings": 2,  # Nilsiä and Vähäkyrö have no code in the 2013- key
         "project_list": 22821,
         "municipalities": 4365,
-        "build_info": 3,
+        "build_info": 4,  # parser and search fingerprints, reference hashes, contacts
     }
 
 
@@ -188,7 +209,9 @@ def test_full_text_search(archive):
 def test_incremental_rebuild_parses_only_the_changed_file(tmp_path):
     corpus = copy_corpus(tmp_path)
     db = tmp_path / "esr.db"
-    build(corpus, db)
+    report = build(corpus, db)
+    assert report.notes == [SMALL_LIST_NOTE]
+    assert sqlite_utils.Database(db)["project_list"].count == 42  # 23 + 19 data lines, counted above
     path = corpus / "S10962.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("Myönnetty EU- ja valtion rahoitus: 560 897", "Myönnetty EU- ja valtion rahoitus: 570 000"), encoding="utf-8")
     report = build(corpus, db)
@@ -240,10 +263,25 @@ def test_incremental_and_full_builds_have_the_same_content(tmp_path):
 
 
 def test_same_inputs_same_content(tmp_path):
+    """This process's build (all cores) and builds in two fresh processes whose string hashes
+    differ (so do set order and any hash-keyed choice), one with one worker and one with two:
+    the same content, row for row."""
     corpus = copy_corpus(tmp_path)
-    build(corpus, tmp_path / "a.db")
-    build(corpus, tmp_path / "b.db", jobs=1)
-    assert dump(tmp_path / "a.db") == dump(tmp_path / "b.db")
+    build(corpus, tmp_path / "here.db")
+    for seed, jobs in (("1", "1"), ("2", "2")):
+        result = subprocess.run(
+            [sys.executable, "-m", "parser", "build", str(corpus), "--db", str(tmp_path / f"seed-{seed}.db"), "--jobs", jobs],
+            cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        assert result.returncode == 0, result.stderr
+    here = dump(tmp_path / "here.db")
+    assert here["project_list"] and here["projects"] and here["parse_warnings"]  # something to compare
+    assert dump(tmp_path / "seed-1.db") == here
+    assert dump(tmp_path / "seed-2.db") == here
+    index = dump_search_index(tmp_path / "here.db")
+    assert set(index) >= {"projects_fts", "documents_fts", "vocabulary_fts"} and all(index.values())
+    assert dump_search_index(tmp_path / "seed-1.db") == index
+    assert dump_search_index(tmp_path / "seed-2.db") == index
 
 
 def test_a_bad_document_is_recorded_not_fatal(tmp_path):
@@ -305,10 +343,17 @@ def test_killed_build_leaves_the_previous_database_intact(tmp_path):
     for i in range(400):
         shutil.copy(CORPUS / "S20334.txt", corpus / f"copy-{i:03}.txt")
     process = subprocess.Popen([sys.executable, "-m", "parser", "build", str(corpus), "--db", str(db), "--full"], cwd=ROOT, stderr=subprocess.PIPE, start_new_session=True)
-    time.sleep(2.0)
+    # Killed once it is writing its new database (with the small lists, parsing the 400 copies
+    # takes most of the build's second or so), not after a fixed time.
+    temporary = tmp_path / f".esr.db.{process.pid}.tmp"
+    deadline = time.monotonic() + 120
+    while not temporary.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    time.sleep(0.3)
     assert process.poll() is None, "the build finished before it could be killed: make the corpus larger"
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+    assert temporary.exists()  # what the killed build left behind
     assert dump(db) == before
     with sqlite3.connect(db) as connection:
         assert connection.execute("pragma integrity_check").fetchone() == ("ok",)

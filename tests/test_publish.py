@@ -320,10 +320,20 @@ def test_table_and_view_pages_in_html_json_and_csv(datasette, sqlite_counts, str
         assert len(lines) == expected
 
 
-def test_json_lines_stream_every_row_as_filtered(datasette):
-    everything, filtered, unknown = fetch(
+@pytest.fixture(scope="module")
+def streamed_jsonl(datasette):
+    """``project_list`` downloaded once through the JSON Lines link of its page (all 22,821 rows,
+    23 pages of Datasette's JSON walked): the link's href and the response."""
+    page = fetch_one(datasette, "/esr/project_list")
+    _, (json_link,) = download_links(page.text)
+    return json_link["href"], fetch_one(datasette, json_link["href"])
+
+
+def test_json_lines_stream_every_row_as_filtered(datasette, streamed_jsonl):
+    href, everything = streamed_jsonl
+    assert split_url(href) == ("/-/jsonl/esr/project_list", [("_dl", "on")])  # no filter: every row
+    filtered, unknown = fetch(
         datasette,
-        "/-/jsonl/esr/project_list",
         "/-/jsonl/esr/project_list?fund=ESR&source_list=projektilista-2007-2013.csv",
         "/-/jsonl/esr/no_such_table",
     )
@@ -332,6 +342,8 @@ def test_json_lines_stream_every_row_as_filtered(datasette):
     assert everything.headers["content-type"].startswith("application/x-ndjson")
     esr_2007 = [json.loads(line) for line in filtered.text.splitlines()]
     assert len(esr_2007) == 2775 and {row["fund"] for row in esr_2007} == {"ESR"}
+    assert filtered.headers["content-type"].startswith("application/x-ndjson")
+    assert "content-disposition" not in filtered.headers  # only the download link (_dl) asks for a file
     assert unknown.status_code == 404
 
 
@@ -476,10 +488,8 @@ def test_download_link_keeps_filters_and_streams_them(datasette):
     assert all(r["fund"] == "ESR" and r["status"] == "Keskeytynyt" for r in json_rows)
 
 
-def test_json_link_gives_every_row_not_one_page(datasette):
-    page = fetch_one(datasette, "/esr/project_list")
-    _, (json_link,) = download_links(page.text)
-    everything = fetch_one(datasette, json_link["href"])
+def test_json_link_gives_every_row_not_one_page(streamed_jsonl):
+    _, everything = streamed_jsonl
     assert len(everything.text.splitlines()) == 22821  # Datasette's own JSON stops at 1,000 a page
     assert everything.headers["content-disposition"] == 'attachment; filename="project_list.jsonl"'
 
