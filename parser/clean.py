@@ -29,7 +29,18 @@ FURNITURE_PATTERNS = (
     r"^https?://(?:www\.)?eura20(?:07|14)\.fi/\S*(?:\s+\d{1,4}\s*/\s*\d{1,4})?$",
     r"^\d{1,2}\.\d{1,2}\.\d{4},? (?:klo )?\d{1,2}[.:]\d{2}$",
 )
-_FURNITURE = regex.compile("|".join(f"(?:{pattern})" for pattern in FURNITURE_PATTERNS), regex.I)
+#: Lines the service's web site prints around a description (its chrome): the footer's
+#: copyright, privacy and update-date lines, the ministry's and the service's names, and the
+#: navigation links. They are no part of the document; a saved page (and a text copied from
+#: one) carries them. Each matches a whole line only.
+SITE_CHROME_PATTERNS = (
+    r"^(?:©|\(c\)\s|copyright\s+(?:©|\(c\)|\d{4})).{0,120}$",
+    r"^(?:sivu(?:a)? )?(?:päivitetty|muokattu|updated)\s*:?\s*\d{1,2}\.\d{1,2}\.\d{4}(?:,? (?:klo )?\d{1,2}[.:]\d{2})?\.?$",
+    r"^(?:tietosuoja(?:seloste|käytäntö)?|saavutettavuusseloste|evästeet|evästeasetukset|sivukartta|etusivu"
+    r"|siirry sisältöön|in english|på svenska|kirjaudu(?: sisään)?|hankehaku|tietoa palvelusta)$",
+    r"^(?:työ- ja elinkeinoministeriö|rakennerahastot\.fi|eura ?20(?:07|14|21))$",
+)
+_FURNITURE = regex.compile("|".join(f"(?:{pattern})" for pattern in (*FURNITURE_PATTERNS, *SITE_CHROME_PATTERNS)), regex.I)
 
 # Characters that only look like spaces, or are invisible, in PDF and web exports.
 _SPACES = regex.compile(r"[\p{Zs}\t\v\f]+")
@@ -53,7 +64,7 @@ def normalise_text(text: str) -> str:
 
 
 def is_furniture(text: str) -> bool:
-    """Whether a normalised line is a page header, footer or page number."""
+    """Whether a normalised line is a page header, footer or page number, or the site's chrome."""
     return _FURNITURE.match(text) is not None
 
 

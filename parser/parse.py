@@ -24,7 +24,7 @@ def parse_bytes(data: bytes, path: str, *, pdf_engine: str = "pdfium", max_pages
     lines = clean(read.lines, page_breaks_known=read.page_breaks_known)
     if not lines:
         raise UnreadableDocument("no text: the document holds nothing but page furniture or blanks")
-    parsed = parse_lines(lines)
+    parsed = parse_lines(lines, opening_is_chrome=read.opening_is_chrome)
     source = Source(path=path, sha256=hashlib.sha256(data).hexdigest(), format=read.format, pages=read.pages)
     return Document.model_validate(
         {

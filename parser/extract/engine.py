@@ -111,16 +111,23 @@ def extract_project(lines: Sequence[Line], layout: LayoutSpec, fund: str | None,
     return project
 
 
-def parse_lines(lines: Sequence[Line], layouts: Sequence[LayoutSpec] | None = None) -> ParsedText:
-    """Parse a document's clean lines: a description of a known layout, or ``other``."""
+def parse_lines(lines: Sequence[Line], layouts: Sequence[LayoutSpec] | None = None, *, opening_is_chrome: bool = False) -> ParsedText:
+    """Parse a document's clean lines: a description of a known layout, or ``other``.
+
+    ``opening_is_chrome``: the lines before the title are the site's own (a saved web page's
+    logo and navigation), so they are left out of the record, ``text`` included; otherwise
+    they are kept in ``text`` and each is reported.
+    """
     layouts = builtin_layouts() if layouts is None else layouts
-    text = "\n".join(line.text for line in lines)
     warnings = WarningLog()
     found = recognise(lines, layouts)
     if found is None:
         title = lines[0].text if lines and len(lines[0].text) <= 200 else None
-        return ParsedText("other", None, title, warnings, None, text)
+        return ParsedText("other", None, title, warnings, None, "\n".join(line.text for line in lines))
     layout, title_index, fund = found
+    if opening_is_chrome and title_index:
+        lines, title_index = lines[title_index:], 0
+    text = "\n".join(line.text for line in lines)
     if title_index is None:
         title = None
         body = list(lines)

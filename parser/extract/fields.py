@@ -43,10 +43,17 @@ class Hit:
 def collect_hits(extraction: Extraction, section: Section, fields: Sequence[FieldSpec]) -> list[Hit]:
     """Group a fields section's lines into hits; explain or report every other line."""
     expected = {normalise_label(text) for text in section.spec.expected_lines} if section.spec else set()
+    alone = {label: spec for spec in fields if spec.alone for label in spec.normalised_labels}
     hits: list[Hit] = []
     filled: set[str] = set()
     for line in section.lines:
-        if normalise_label(line.text) in expected:
+        key = normalise_label(line.text)
+        if key in expected:
+            continue
+        if key in alone:
+            # The label alone (or with its colon and nothing after it): the lines below are its value.
+            hits.append(Hit(alone[key], line.text.rstrip(": "), line, ""))
+            filled.update(alone[key].keys)
             continue
         current = hits[-1] if hits else None
         match = LABEL_LINE.match(line.text)

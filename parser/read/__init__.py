@@ -36,6 +36,12 @@ class ReadResult:
         """
         return self.format != "txt"
 
+    @property
+    def opening_is_chrome(self) -> bool:
+        """Whether the lines before a description's title are the site's own (a saved web page:
+        logo, navigation), not part of the document."""
+        return self.format == "html"
+
 
 def read_document(data: bytes, path: str = "", *, pdf_engine: str = "pdfium", max_pages: int = 1000) -> ReadResult:
     """Read a document's bytes into lines with the reader its format needs."""

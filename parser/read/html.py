@@ -27,7 +27,7 @@ MAX_NESTING = 256
 CHARSET_PRESCAN_BYTES = 4096
 
 #: Elements whose content a browser does not show as text.
-_SKIPPED = frozenset({"head", "title", "script", "style", "template", "noscript", "svg", "math"})
+SKIPPED_ELEMENTS = frozenset({"head", "title", "script", "style", "template", "noscript", "svg", "math"})
 #: Elements that stand on lines of their own, separated from their neighbours by a blank line.
 _BLOCKS = frozenset(
     {
@@ -148,7 +148,20 @@ class _CharsetSniffer(HTMLParser):
                     return
 
 
-class _TextCollector(HTMLParser):
+class ForgivingParser(HTMLParser):
+    """The standard library's tokeniser, forgiving where browsers are: an unknown ``<![...]>``
+    is a bogus comment, not an error. Every reader of HTML in the package builds on it."""
+
+    def parse_marked_section(self, i: int, report: int = 1) -> int:
+        """Skip an unknown ``<![...]>`` as browsers do (a bogus comment) instead of failing."""
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            end = self.rawdata.find(">", i + 3)
+            return -1 if end < 0 else end + 1
+
+
+class _TextCollector(ForgivingParser):
     """Collects the visible text of a page as lines, with blank lines between blocks."""
 
     def __init__(self) -> None:
@@ -163,20 +176,12 @@ class _TextCollector(HTMLParser):
 
     # -- tokens ---------------------------------------------------------------------------
 
-    def parse_marked_section(self, i: int, report: int = 1) -> int:
-        """Skip an unknown ``<![...]>`` as browsers do (a bogus comment) instead of failing."""
-        try:
-            return super().parse_marked_section(i, report)
-        except AssertionError:
-            end = self.rawdata.find(">", i + 3)
-            return -1 if end < 0 else end + 1
-
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "body":
             # An unclosed <head> or <title> ends where the body starts, as in a browser.
             self._open = [name for name in self._open if name not in ("head", "title")]
             self._end_title()
-        if tag in _SKIPPED or tag == "pre":
+        if tag in SKIPPED_ELEMENTS or tag == "pre":
             if len(self._open) >= MAX_NESTING:
                 raise UnreadableDocument("HTML page is nested too deeply to read")
             self._open.append(tag)
@@ -195,7 +200,7 @@ class _TextCollector(HTMLParser):
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         # <br/>, <hr/>: a self-closing tag has no content, so only its break counts.
-        if tag in _SKIPPED or tag == "pre":
+        if tag in SKIPPED_ELEMENTS or tag == "pre":
             return
         self.handle_starttag(tag, attrs)
 
@@ -240,7 +245,7 @@ class _TextCollector(HTMLParser):
 
     @property
     def _skipping(self) -> bool:
-        return any(name in _SKIPPED for name in self._open)
+        return any(name in SKIPPED_ELEMENTS for name in self._open)
 
     def _line_break(self) -> None:
         """End the current line; an empty one (``<br><br>``) is a paragraph gap."""

@@ -53,6 +53,9 @@ class FieldSpec(Declaration):
     options: dict[str, Any] = Field(default_factory=dict)
     #: No warning when the label is absent.
     optional: bool = False
+    #: The label may also stand alone on its line, without a colon, heading the lines of its
+    #: value (2014–2020 pages write ``Osatoteuttajat`` so, then one co-implementer a line).
+    alone: bool = False
 
     _label_as_list = field_validator("label", mode="before")(_as_list)
 
