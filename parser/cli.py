@@ -194,6 +194,142 @@ def export(db_path: Path, output_format: str, output: Path) -> None:
         click.echo(f"esr: {path}: {rows} rows", err=True)
 
 
+PERIODS = ("2007-2013", "2014-2020")
+
+
+@cli.command()
+@click.option("--period", type=click.Choice([*PERIODS, "all"]), default="all", show_default=True, help="Programme period(s) to harvest.")
+@click.option("--fund", type=click.Choice(["ESR", "EAKR", "all"]), default="ESR", show_default=True, help="Fund whose project pages are fetched (the list page holds both).")
+@click.option("--code", "codes", multiple=True, metavar="CODE", help="Fetch only these projects' pages (repeatable); they must be in their period's list.")
+@click.option("--corpus", default="corpus", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="The corpus the pages are kept in (under harvest/).")
+@click.option("--service-2007", default=None, metavar="URL", help="The 2007–2013 service folder (holding projekti.php), e.g. a mirror or a local replica.  [default: https://www.eura2007.fi/rrtiepa/]")
+@click.option("--service-2014", default=None, metavar="URL", help="The 2014–2020 service folder.  [default: https://www.eura2014.fi/rrtiepa/]")
+@click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True, help="Seconds between two requests (one request at a time).")
+@click.option("--max-age", "max_age", type=click.FloatRange(min=0), default=7.0, show_default=True, help="Days a fetched page stays fresh: it is not asked for again before.")
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="At most this many project pages in this run (the rest on the next).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="Seconds one request may take.")
+def fetch(period: str, fund: str, codes: tuple[str, ...], corpus: Path, service_2007: str | None, service_2014: str | None,
+          delay: float, max_age: float, limit: int | None, timeout: float) -> None:
+    """Harvest the service: each period's list page, then its project pages, into the corpus.
+
+    Every answer is logged in CORPUS/harvest/fetch-log.jsonl. A list whose rows changed is kept
+    as a new dated list; a project page whose description changed is kept as a new version
+    beside the old ones (never over them); a page without a description is only logged. A run
+    can be stopped at any time: the next one goes on where it stopped. One request at a time,
+    --delay seconds apart, robots.txt obeyed. Run 'esr build' afterwards.
+
+    \b
+    Examples:
+      esr fetch --period 2014-2020
+      esr fetch --code S20334 --code S21736 --max-age 0
+      esr fetch --service-2014 http://127.0.0.1:8080/rrtiepa/ --delay 0.1
+    """
+    import datetime
+
+    from .harvest.client import Disallowed, PoliteClient
+    from .harvest.harvest import Harvest, Target
+    from .harvest.service import SERVICES
+
+    bases = {"2007-2013": service_2007 or SERVICES["2007-2013"], "2014-2020": service_2014 or SERVICES["2014-2020"]}
+    for name, base in bases.items():
+        if not base.startswith(("http://", "https://")):
+            raise EsrError(f"the {name} service address must start with http:// or https://: {base!r}")
+    targets = [Target(name, bases[name]) for name in PERIODS if period in ("all", name)]
+    funds = ["ESR", "EAKR"] if fund == "all" else [fund]
+    progress = None
+
+    def plan(name: str, count: int) -> None:
+        nonlocal progress
+        if progress is not None:
+            progress.__exit__(None, None, None)
+            progress = None
+        if sys.stderr.isatty() and count:
+            progress = click.progressbar(length=count, label=f"{name}", file=sys.stderr, show_pos=True, show_eta=True)
+            progress.__enter__()
+
+    def waited(seconds: float, why: str) -> None:
+        if not sys.stderr.isatty():
+            return
+        click.echo(f"esr: {why}: waiting {seconds:.0f} s before trying again", err=True)
+
+    try:
+        with PoliteClient(delay=delay, timeout=timeout, on_wait=waited) as client:
+            harvest = Harvest(corpus, client, max_age=datetime.timedelta(days=max_age))
+            reports = harvest.run(targets, funds=funds, codes=list(codes) or None, limit=limit, on_plan=plan,
+                                  on_page=lambda code, outcome: progress.update(1) if progress is not None else None)
+    except Disallowed as error:
+        raise EsrError(str(error)) from None
+    except KeyboardInterrupt:
+        click.echo("\nesr: stopped; what was fetched is kept and logged: run the same command to go on", err=True)
+        sys.exit(130)
+    finally:
+        if progress is not None:
+            progress.__exit__(None, None, None)
+    failed = 0
+    for report in reports:
+        for code, error in report.failures:
+            click.echo(f"esr: error: {report.period} {code}: {error}", err=True)
+        if report.list_error:
+            click.echo(f"esr: error: {report.period} list: {report.list_error}", err=True)
+        click.echo(report.summary(), err=True)
+        failed += len(report.failures) + (1 if report.list_outcome == "failed" else 0)
+    if codes:
+        unknown = set(codes)
+        for report in reports:
+            unknown &= set(report.unknown_codes)
+        for code in sorted(unknown):
+            click.echo(f"esr: error: {code} is in no list of {', '.join(t.period for t in targets)}", err=True)
+        failed += len(unknown)
+    click.echo(f"esr: harvest kept in {corpus / 'harvest'}; run 'esr build' to load it", err=True)
+    if failed:
+        sys.exit(1)
+
+
+@cli.group(name="import")
+def import_group() -> None:
+    """Bring a file the user downloaded from a service into the corpus."""
+
+
+@import_group.command(name="eura2021")
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--corpus", default="corpus", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="The corpus the export is kept in (under imports/eura2021/).")
+def import_eura2021(workbook: Path, corpus: Path) -> None:
+    """Keep a EURA 2021 project export (the Excel file of its search) in the corpus.
+
+    The workbook is read first: a file that is not the service's export (not a workbook, a
+    missing or renamed column) is refused with the reason, and nothing is kept. A later export
+    is kept beside the earlier ones, since the period's figures move; 'esr build' then loads
+    every 2021-2027 project, each from the newest export that has it.
+
+    \b
+    Examples:
+      esr import eura2021 ~/Lataukset/hankkeet.xlsx
+    """
+    import datetime
+
+    from .corpus import eura2021_imports, file_sha256, import_path, write_atomically
+    from .reference.eura2021 import WorkbookError, read_eura2021
+
+    try:
+        export = read_eura2021(workbook)
+    except WorkbookError as error:
+        raise EsrError(str(error)) from None
+    digest = file_sha256(workbook)
+    for id, (_, path) in eura2021_imports(corpus).items():
+        if file_sha256(path) == digest:
+            click.echo(f"esr: {workbook.name} is already in the corpus as {id}: nothing to do", err=True)
+            return
+    target = corpus / import_path("eura2021", workbook.name, datetime.datetime.now(datetime.timezone.utc))
+    write_atomically(target, workbook.read_bytes())
+    counts = export.counts
+    extra = f"; extra columns kept: {', '.join(export.extra_columns)}" if export.extra_columns else ""
+    click.echo(
+        f"esr: {workbook.name}: {counts.rows} projects ({counts.flagged} with a value not read with certainty){extra}; "
+        f"kept as {target.relative_to(corpus).as_posix()}; run 'esr build' to load it",
+        err=True,
+    )
+
+
 def main() -> None:
     """Entry point for ``python -m parser``."""
     cli(prog_name="esr")

@@ -148,25 +148,18 @@ def startup(datasette):
 
 
 #: The title column shown for a row of each searchable table.
-TITLES = {"projects": "name", "documents": "title"}
+TITLES = {"projects": "name", "documents": "title", "eura2021_projects": "name"}
 
-HAKU_SQL = """
-select * from (
-  select 'projects' as source, p.code as key, p.name as title,
-    snippet(projects_fts, -1, '[', ']', '…', 12) as excerpt
-  from projects_fts join projects p on p.rowid = projects_fts.rowid
-  where projects_fts match finnish_fts(:q)
-  order by projects_fts.rank
+HAKU_SQL = "\nunion all\n".join(
+    f"""select * from (
+  select '{source}' as source, t.[{spec.key}] as key, t.[{TITLES[source]}] as title,
+    snippet([{spec.name}], -1, '[', ']', '…', 12) as excerpt
+  from [{spec.name}] join [{source}] t on t.rowid = [{spec.name}].rowid
+  where [{spec.name}] match finnish_fts(:q)
+  order by [{spec.name}].rank
+)"""
+    for source, spec in SEARCH_TABLES.items()
 )
-union all
-select * from (
-  select 'documents' as source, d.id as key, d.title as title,
-    snippet(documents_fts, -1, '[', ']', '…', 12) as excerpt
-  from documents_fts join documents d on d.rowid = documents_fts.rowid
-  where documents_fts match finnish_fts(:q)
-  order by documents_fts.rank
-)
-"""
 
 
 @hookimpl

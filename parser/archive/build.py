@@ -25,8 +25,8 @@ import sqlite_utils
 from .. import search
 from ..runner import Limits, Outcome, parse_files
 from . import schema
-from ..corpus import REFERENCE_FILES, REFERENCE_FOLDER, file_sha256, reference_files, scan_documents
-from .load_reference import load_municipalities, load_project_list
+from ..corpus import LIST_PERIODS, MUNICIPALITY_KEY, REFERENCE_FILES, REFERENCE_FOLDER, file_sha256, list_pages, reference_files, scan_documents
+from .load_reference import data_files, load_fetch_log, load_municipalities, load_project_lists, rebuild_document_versions
 from .place_codes import PlaceMatcher, match_project_places
 from .fingerprint import rows_fingerprint, search_fingerprint
 from .load_documents import DocumentLoader, delete_document
@@ -124,7 +124,7 @@ def build(
     documents = scan_documents(corpus)
     hashes = {doc_id: file_sha256(path) for doc_id, path in documents.items()}
     references = reference_files(corpus)
-    reference_hashes = {name: file_sha256(path) for name, path in references.items()}
+    reference_hashes = {name: file_sha256(path) for name, path in data_files(corpus).items()}
     info = {
         "parser": rows_fingerprint(),
         "search": search_fingerprint(os.environ.get("ESR_SEARCH_ANALYSERS")),
@@ -132,9 +132,11 @@ def build(
         "contacts": "included" if include_contacts else "left out",
     }
     report.documents = len(documents)
+    harvested = {period for period, _, _ in list_pages(corpus).values()}
     for name in REFERENCE_FILES:
-        if name not in references:
-            report.notes.append(f"{REFERENCE_FOLDER}/{name} is missing from the corpus: its table stays empty")
+        if name not in references and LIST_PERIODS.get(name) not in harvested:
+            what = "its table stays empty" if name == MUNICIPALITY_KEY else "its period has no official list"
+            report.notes.append(f"{REFERENCE_FOLDER}/{name} is missing from the corpus: {what}")
     old = None if full else _previous_build(db_path)
     if old is not None and old.info.get("parser") == info["parser"] and old.info.get("contacts") == info["contacts"]:
         removed = sorted(set(old.documents) - set(documents))
@@ -169,13 +171,22 @@ def build(
                 schema.create_schema(db)
             with db.atomic():
                 if references_changed:
-                    loaded, flagged = load_project_list(db, references)
-                    if loaded:
+                    lists_started = time.perf_counter()
+                    counts = load_project_lists(db, corpus)
+                    report.notes.extend(counts["notes"])
+                    if counts["rows"]:
                         report.notes.append(
-                            f"official project lists: {loaded:,} rows loaded, {flagged} flagged as not repairable with certainty "
-                            "(project_list.flag; their raw lines are kept)"
+                            f"official project lists: {counts['rows']:,} rows loaded, {counts['flagged']} flagged as not repairable "
+                            "with certainty (project_list.flag; their raw lines are kept)"
                         )
-                    load_municipalities(db, references)
+                    if counts["history"]:
+                        report.notes.append(
+                            f"{counts['lists']} official lists: {counts['current']:,} projects in project_list (each from the newest "
+                            f"list that has it), {counts['history']:,} older rows in project_list_history"
+                        )
+                    load_municipalities(db, corpus)
+                    load_fetch_log(db, corpus)
+                    report.seconds["lists"] = time.perf_counter() - lists_started
                 for doc_id in [*removed, *to_parse]:
                     delete_document(db, doc_id)
                 loader = DocumentLoader(db, include_contacts=include_contacts)
@@ -205,6 +216,7 @@ def build(
                 matcher = PlaceMatcher.from_db(db)
                 match_project_places(db, matcher, None if references_changed else loader.new_projects)
                 rebuild_organisations(db)
+                rebuild_document_versions(db)
                 db["build_info"].upsert_all([{"key": k, "value": v} for k, v in sorted(info.items())], pk="key")
             # A full build makes the FTS tables in one pass (their triggers then keep them up
             # to date); every build brings the Finnish search vocabulary up to date.

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
+from ..corpus import harvested_page
 from ..warnings import WARNING_CODES, warning
 from . import schema
 from .rows import child_rows, document_row, project_row
@@ -48,6 +49,39 @@ class WarningWriter:
         return rows
 
 
+def precedence(doc_id: str) -> tuple:
+    """Which of the documents describing one project is loaded: the smallest key.
+
+    The newest harvested version of the project's page first (it is what the service says
+    now), then the other documents by path.
+    """
+    page = harvested_page(doc_id)
+    if page is not None:
+        return (0, -page.fetched_at.timestamp(), doc_id)
+    return (1, 0.0, doc_id)
+
+
+def same_page(first: str, second: str) -> bool:
+    """Whether two documents are versions of one harvested project page."""
+    a, b = harvested_page(first), harvested_page(second)
+    return a is not None and b is not None and (a.period, a.code) == (b.period, b.code)
+
+
+def why_first(doc_id: str) -> str:
+    """Why a document is the one loaded, for the duplicate_project message."""
+    return "the newest fetched version of its page" if harvested_page(doc_id) is not None else "which comes first"
+
+
+def description_values_row(document_id: str, project: dict[str, Any]) -> dict[str, Any]:
+    """The ``description_values`` row: the figures a description gives its project."""
+    funding = project.get("funding") or {}
+    return {
+        "document_id": document_id, "code": project.get("code"), "name": project.get("name"), "status": project.get("status"),
+        "start_date": project.get("start_date"), "end_date": project.get("end_date"),
+        **{name: funding.get(name) for name in ("eu_state_granted", "eu_state_realised", "public_planned", "public_realised")},
+    }
+
+
 def delete_project(db: sqlite_utils.Database, code: str) -> None:
     """Remove a project and its many-row children."""
     for table in schema.PROJECT_CHILD_TABLES:
@@ -60,6 +94,7 @@ def delete_document(db: sqlite_utils.Database, doc_id: str) -> None:
     for (code,) in db.execute("select code from projects where document_id = ?", [doc_id]).fetchall():
         delete_project(db, code)
     db.execute("delete from parse_warnings where document_id = ?", [doc_id])
+    db.execute("delete from description_values where document_id = ?", [doc_id])
     db.execute("delete from documents where id = ?", [doc_id])
 
 
@@ -88,14 +123,17 @@ class DocumentLoader:
         code = project.get("code")
         if not code:
             return [warning("no_project_code", "the description has no project code, so it is not in projects")]
+        self.rows["description_values"].append(description_values_row(doc_id, project))
         holder = self.holders.get(code)
-        if holder is not None and holder < doc_id:
-            # Two documents describe one project: the first by path is the one loaded.
-            return [warning("duplicate_project", f"project {code} is loaded from {holder}, which comes first")]
+        if holder is not None and precedence(holder) < precedence(doc_id):
+            if same_page(holder, doc_id):
+                return []  # an older version of the page: history, no duplicate
+            return [warning("duplicate_project", f"project {code} is loaded from {holder}, {why_first(holder)}")]
         if holder is not None:
             self._unload(code)
-            notice = warning("duplicate_project", f"project {code} is loaded from {doc_id}, which comes first")
-            self.rows["parse_warnings"].extend(self.warnings.rows(holder, [notice]))
+            if not same_page(holder, doc_id):
+                notice = warning("duplicate_project", f"project {code} is loaded from {doc_id}, {why_first(doc_id)}")
+                self.rows["parse_warnings"].extend(self.warnings.rows(holder, [notice]))
         self.holders[code] = doc_id
         self.new_projects.append(code)
         row = project_row(project, doc_id)

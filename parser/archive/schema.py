@@ -106,16 +106,87 @@ PARSE_WARNINGS = TableSchema(
     indexes=("code", "stage"),
 )
 
+# ``period`` came after the other columns (issue 8): CSV downloads keep their column order.
+_LIST_COLUMNS = {
+    "code": str, "fund": str, "name": str, "programme_section": str, "priority_axis_number": str,
+    "managing_authority": str, "status": str, "start_date": str, "end_date": str, "implementer_name": str,
+    "eu_state_granted": float, "eu_state_realised": float, "public_planned": float, "public_realised": float,
+    "source_list": str, "list_date": str, "line": int, "repair": str, "flag": str, "raw": str, "period": str,
+}
+
+#: Per code, the row of the newest official list that has it (a CSV export, a harvested list
+#: page or a EURA 2021 export).
 PROJECT_LIST = TableSchema(
     "project_list",
+    _LIST_COLUMNS,
+    pk="code",
+    indexes=("period", "fund", "managing_authority", "status", "priority_axis_number", "programme_section", "source_list", "flag", "start_date"),
+)
+
+#: Every older list row of a code: how the official figures moved.
+PROJECT_LIST_HISTORY = TableSchema(
+    "project_list_history",
+    _LIST_COLUMNS,
+    pk=("code", "source_list"),
+    indexes=("code", "source_list", "period"),
+)
+
+#: Every 2021–2027 project of the newest EURA 2021 export that has it, with all its columns.
+EURA2021_PROJECTS = TableSchema(
+    "eura2021_projects",
     {
-        "code": str, "fund": str, "name": str, "programme_section": str, "priority_axis_number": str,
-        "managing_authority": str, "status": str, "start_date": str, "end_date": str, "implementer_name": str,
-        "eu_state_granted": float, "eu_state_realised": float, "public_planned": float, "public_realised": float,
-        "source_list": str, "list_date": str, "line": int, "repair": str, "flag": str, "raw": str,
+        "code": str, "period": str, "group_code": str, "fund": str, "fund_subtype": str, "priority_axis": str,
+        "specific_objective": str, "name": str, "implementer_name": str, "implementer_business_id": str,
+        "managing_authority": str, "status": str, "start_date": str, "end_date": str,
+        "eu_state_planned": float, "public_planned": float, "total_planned": float,
+        "eu_state_realised": float, "public_realised": float, "total_realised": float, "eu_realised": float,
+        "field_of_intervention": str, "location": str, "site_postal_code": str, "site_post_office": str,
+        "beneficiary_postal_code": str, "beneficiary_post_office": str, "form_of_support": str,
+        "territorial_delivery": str, "economic_activity": str, "secondary_theme": str, "gender_equality": str,
+        "baltic_sea_strategy": str, "summary": str, "description_url": str, "website": str,
+        "extra": str, "source": str, "row": int, "flag": str, "raw": str,
     },
     pk="code",
-    indexes=("fund", "managing_authority", "status", "priority_axis_number", "programme_section", "source_list", "flag", "start_date"),
+    indexes=("fund", "managing_authority", "status", "priority_axis", "implementer_business_id", "source"),
+)
+
+#: Every request ``esr fetch`` made, as its log has it (failures too).
+FETCH_LOG = TableSchema(
+    "fetch_log",
+    {
+        "position": int, "time": str, "kind": str, "period": str, "code": str, "url": str, "outcome": str,
+        "status": int, "content_type": str, "etag": str, "last_modified": str, "sha256": str, "bytes": int,
+        "content_sha256": str, "file": str, "attempts": int, "error": str,
+    },
+    pk="position",
+    indexes=("code", "outcome", "kind", "file"),
+)
+
+#: What each description says of its project's figures, one row per document (every version
+#: of a harvested page, whether or not it is the one ``projects`` holds).
+DESCRIPTION_VALUES = TableSchema(
+    "description_values",
+    {
+        "document_id": str, "code": str, "name": str, "status": str, "start_date": str, "end_date": str,
+        "eu_state_granted": int, "eu_state_realised": int, "public_planned": int, "public_realised": int,
+    },
+    pk="document_id",
+    foreign_keys=(("document_id", "documents", "id"),),
+    indexes=("code",),
+)
+
+#: One row per fetched version of a project page.
+DOCUMENT_VERSIONS = TableSchema(
+    "document_versions",
+    {
+        "document_id": str, "code": str, "period": str, "fetched_at": str, "url": str, "sha256": str,
+        "http_status": int, "content_type": str, "etag": str, "last_modified": str, "current": int,
+        "name": str, "status": str, "start_date": str, "end_date": str,
+        "eu_state_granted": int, "eu_state_realised": int, "public_planned": int, "public_realised": int,
+    },
+    pk="document_id",
+    foreign_keys=(("document_id", "documents", "id"),),
+    indexes=("code", "fetched_at"),
 )
 
 MUNICIPALITIES = TableSchema(
@@ -134,14 +205,47 @@ BUILD_INFO = TableSchema("build_info", {"key": str, "value": str}, pk="key")
 #: In creation order: a table comes after the tables its foreign keys name, where it can.
 TABLES = (
     DOCUMENTS, ORGANISATIONS, PROJECTS, CO_IMPLEMENTERS, PROJECT_AREAS, INDICATORS, HORIZONTAL_RATINGS,
-    SUSTAINABILITY_SCORES, EXTRA_FIELDS, PARSE_WARNINGS, PROJECT_LIST, MUNICIPALITIES, BUILD_INFO,
+    SUSTAINABILITY_SCORES, EXTRA_FIELDS, PARSE_WARNINGS, DESCRIPTION_VALUES, PROJECT_LIST, PROJECT_LIST_HISTORY,
+    EURA2021_PROJECTS, FETCH_LOG, DOCUMENT_VERSIONS, MUNICIPALITIES, BUILD_INFO,
 )
 PROJECT_CHILD_TABLES = (CO_IMPLEMENTERS, PROJECT_AREAS, INDICATORS, HORIZONTAL_RATINGS, SUSTAINABILITY_SCORES, EXTRA_FIELDS)
 
 # Full-text search (projects_fts, documents_fts and the Finnish vocabulary) is declared and
 # built by parser.search, which owns the tokenizer the queries depend on.
 
+#: The figures of a project as each source saw them, when: the official lists (current and
+#: older rows) and every fetched version of its description.
+_OBSERVATIONS = """
+select code, 'list' as kind, source_list as source, list_date as observed_on, status, start_date, end_date,
+  eu_state_granted, eu_state_realised, public_planned, public_realised from project_list
+union all
+select code, 'list', source_list, list_date, status, start_date, end_date,
+  eu_state_granted, eu_state_realised, public_planned, public_realised from project_list_history
+union all
+select code, 'description', document_id, fetched_at, status, start_date, end_date,
+  eu_state_granted, eu_state_realised, public_planned, public_realised from document_versions
+"""
+
+_CHANGED_FIELDS = ("status", "start_date", "end_date", "eu_state_granted", "eu_state_realised", "public_planned", "public_realised")
+
 VIEWS = {
+    "project_observations": _OBSERVATIONS,
+    # Per project and kind of source (lists, descriptions), each value that changed from one
+    # observation to the next: how the official figures moved.
+    "project_changes": """
+with ordered as (
+  select *,
+    lag(source) over w as previous_source, lag(observed_on) over w as previous_observed_on,
+    """ + ", ".join(f"lag({name}) over w as previous_{name}" for name in _CHANGED_FIELDS) + """
+  from project_observations
+  window w as (partition by code, kind order by observed_on, source)
+)
+""" + "\nunion all\n".join(
+        f"select code, kind, '{name}' as field, previous_source as from_source, previous_observed_on as from_date, "
+        f"source as to_source, observed_on as to_date, previous_{name} as old_value, {name} as new_value "
+        f"from ordered where previous_source is not null and previous_{name} is not {name}"
+        for name in _CHANGED_FIELDS
+    ),
     "funding_realisation": """
 select
   p.code, p.name, p.period, p.fund, p.managing_authority, p.implementer_name, p.implementer_business_id,

@@ -27,6 +27,8 @@ SEARCH_TABLES: dict[str, SearchTable] = {
          "final_report_summary", "communication_plan", "dissemination_plan"),
     ),
     "documents": SearchTable("documents_fts", "documents", "id", ("title", "text")),
+    # 2021–2027 projects have no description documents yet: their export's summary is their text.
+    "eura2021_projects": SearchTable("eura2021_projects_fts", "eura2021_projects", "code", ("name", "implementer_name", "summary")),
 }
 
 #: The rows' tokenizer: words of letters and digits, lower-cased, ``ä``/``ö``/``å`` kept.
