@@ -145,6 +145,31 @@ class Normaliser:
                 break
         return [Key(text, where) for text, where in keys.items()]
 
+    def plural_keys(self, word: str) -> list[Key]:
+        """A nominative plural's stem, which its other forms share (``nuoret`` → ``nuor``,
+        ``naiset`` → ``nais``, ``kunnat`` → ``kunn`` and the other grade ``kunt``).
+
+        Snowball keeps the plural's last vowel (``nuore``, ``naise``), which ``nuorten``,
+        ``naisia`` and ``kuntien`` do not have. A word ending in a vowel and ``t`` is read as a
+        plural; the keys only add alternatives, so a word that is not one loses nothing.
+        """
+        if len(word) <= MIN_STEM or word[-1] != "t" or word[-2] not in VOWELS:
+            return []
+        core = word[:-2]
+        if len(core) < MIN_STEM:
+            return []
+        keys = {core: ANY if len(core) >= LONG_KEY else START}
+        for length in (2, 1):
+            cluster = core[-length:]
+            others = other_grades(cluster)
+            if len(core) > length and others and core[-length - 1] not in CONSONANTS:
+                for other in others:
+                    variant = core[:-length] + other
+                    if len(variant) >= MIN_STEM:
+                        keys.setdefault(variant, START)
+                break
+        return [Key(text, where) for text, where in keys.items()]
+
     def word_keys(self, word: str) -> list[Key]:
         """The keys one query word becomes (ORed)."""
         if word.isdigit():
@@ -154,6 +179,7 @@ class Normaliser:
             # analysers' compound parts, a whole key (työ in sosiaalityöntekijä).
             return [Key(word, WORD)] + ([Key(word, START)] if len(word) >= MIN_STEM - 1 else [])
         keys: dict[Key, None] = dict.fromkeys(self.stem_keys(word))
+        keys.update(dict.fromkeys(self.plural_keys(word)))
         if not keys:
             keys[Key(word, START)] = None
         for analyser in self._analysers:
