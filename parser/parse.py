@@ -32,7 +32,8 @@ def parse_bytes(data: bytes, path: str, *, pdf_engine: str = "pdfium", max_pages
             "kind": parsed.kind,
             "template": parsed.template,
             "title": parsed.title,
-            "warnings": parsed.warnings,
+            # What the reader noticed (an encoding, a page's markup) comes first: it arose first.
+            "warnings": [*read.warnings, *parsed.warnings],
             "project": parsed.project,
             "text": parsed.text,
         }

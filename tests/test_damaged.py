@@ -289,3 +289,109 @@ def test_sustainability_row_joined_with_its_justification_by_a_page_break():
     got = parse_text(text)
     assert got["project"]["sustainability"] == project_of("S20334")["sustainability"]
     assert got["warnings"] == []
+
+
+# ------------------------------------------------ nothing lost or merged without a word
+
+
+ANALYSIS = "Hankkeessa on tehty toimintaympäristön analyysi sukupuolinäkökulmasta: Kyllä\nAikuissosiaalityön palvelujen asiakkaista tehdään vuosittain kohderyhmäanalyysit\n"
+
+
+def test_a_yes_no_line_written_twice_keeps_the_second_justification():
+    second = "Hankkeessa on tehty toimintaympäristön analyysi sukupuolinäkökulmasta: Kyllä\nAnalyysi päivitetään hankkeen puolivälissä.\nMyös kumppanit osallistuvat.\n"
+    text = sample_text("S20334").replace(ANALYSIS, ANALYSIS + second)
+    assert text != sample_text("S20334")
+    got = parse_text(text)
+    assert got["project"]["gender_equality"] == project_of("S20334")["gender_equality"]
+    assert got["project"]["extra_fields"] == [
+        {
+            "section": "Sukupuolten tasa-arvo",
+            "label": "Hankkeessa on tehty toimintaympäristön analyysi sukupuolinäkökulmasta",
+            "value": "Kyllä\nAnalyysi päivitetään hankkeen puolivälissä.\nMyös kumppanit osallistuvat.",
+        }
+    ]
+    [warning] = got["warnings"]
+    assert warning["code"] == "duplicate_label"
+    assert warning["line"] == text.split("\n").index(second.split("\n")[0], text.split("\n").index(ANALYSIS.split("\n")[0]) + 1) + 1
+
+
+def test_unknown_sections_after_the_last_text_section_are_kept():
+    """S21736 ends with "9 Loppuraportin tiivistelmä" (no "10 Esimerkkihanke"): an 11 and a 12
+    after it are sections of their own, not more of the summary."""
+    text = sample_text("S21736") + "\n\n11 Lisätiedot\n\nHanke jatkuu kaupungin omana toimintana.\n\n12. Liite\n\nLiite: loppuraportti.pdf\n"
+    got = parse_text(text)
+    assert got["project"]["texts"] == project_of("S21736")["texts"]
+    assert got["project"]["extra_fields"] == [
+        {"section": "Lisätiedot", "label": "Lisätiedot", "value": "Hanke jatkuu kaupungin omana toimintana."},
+        {"section": "Liite", "label": "Liite", "value": "loppuraportti.pdf"},
+    ]
+    lines = text.split("\n")
+    assert [(w["code"], w["line"]) for w in got["warnings"]] == [
+        ("unknown_section", lines.index("11 Lisätiedot") + 1),
+        ("unknown_section", lines.index("12. Liite") + 1),
+    ]
+
+
+def test_a_numbered_list_in_the_summary_stays_in_the_summary():
+    steps = "Hankkeen vaiheet\n1. Kartoitus\n2. Kokeilu\n3. Arviointi\n4. Juurruttaminen\n5. Levittäminen"
+    text = sample_text("S20334").replace("\n\n4 Hankkeen kohderyhmät", f"\n\n{steps}\n\n4 Hankkeen kohderyhmät", 1)
+    got = parse_text(text)
+    assert got["project"]["texts"]["summary"] == project_of("S20334")["texts"]["summary"] + "\n" + steps
+    assert got["warnings"] == []
+
+
+def test_a_line_after_an_email_address_is_not_glued_to_it():
+    line = "Yhteyshenkilön sähköpostisoite: tanja.back(at)kuopio.fi\n"
+    text = sample_text("S20334").replace(line, line + "Toinen rivi tekstiä\n")
+    got = parse_text(text)
+    assert got["project"] == project_of("S20334")
+    assert got["warnings"] == [
+        {
+            "code": "unrecognised_line",
+            "message": "a line in section 'Hakijan perustiedot' that the layout does not explain: 'Toinen rivi tekstiä'",
+            "line": text.split("\n").index("Toinen rivi tekstiä") + 1,
+        }
+    ]
+
+
+def test_a_label_in_its_own_section_wins_over_the_same_label_outside_it():
+    applicants = "Hakijoiden lukumäärä tai tuen siirto -menettely: Vain yksi hakija\n"
+    text = sample_text("S20334").replace(applicants, applicants + "Myönnetty EU- ja valtion rahoitus: 1 000\n")
+    got = parse_text(text)
+    project = got["project"]
+    assert project["funding"] == project_of("S20334")["funding"]
+    assert project["extra_fields"] == [{"section": "Hakijan perustiedot", "label": "Myönnetty EU- ja valtion rahoitus", "value": "1 000"}]
+    line = text.split("\n").index("Myönnetty EU- ja valtion rahoitus: 1 000") + 1
+    assert [(w["code"], w["line"]) for w in got["warnings"]] == [("label_out_of_section", line), ("duplicate_label", line)]
+    assert {**project, "extra_fields": []} == project_of("S20334")
+
+
+PARAGRAPH = "Hankkeen aikana syntyi sosiaalisen tuen ja kuntoutuksen yhteistyöverkosto"
+
+
+def test_a_windows_1252_paragraph_in_a_utf8_export():
+    text = sample_text("S20334")
+    lines = text.split("\n")
+    [number] = [n for n, line in enumerate(lines, 1) if line.startswith(PARAGRAPH)]
+    data = b"\n".join(line.encode("cp1252" if n == number else "utf-8") for n, line in enumerate(lines, 1))
+    got = json.loads(parse_bytes(data, "variant.txt").model_dump_json())
+    assert got["project"] == project_of("S20334")
+    assert got["text"] == expected_record("S20334")["text"]
+    assert got["warnings"] == [
+        {"code": "mixed_encoding", "message": f"line {number} is not UTF-8 like the rest of the file: read as Windows-1252", "line": number}
+    ]
+
+
+def test_a_windows_1252_paragraph_in_an_undeclared_utf8_page():
+    from .render import render_html
+
+    page = render_html(expected_record("S20334")["text"]).replace(b'<meta charset="utf-8">', b"")
+    lines = page.split(b"\n")
+    [number] = [n for n, line in enumerate(lines, 1) if line.startswith(f"<p>{PARAGRAPH}".encode())]
+    lines[number - 1] = lines[number - 1].decode("utf-8").encode("cp1252")
+    got = json.loads(parse_bytes(b"\n".join(lines), "variant.html").model_dump_json())
+    assert got["source"]["format"] == "html"
+    assert got["project"] == project_of("S20334")
+    assert got["warnings"] == [
+        {"code": "mixed_encoding", "message": f"line {number} is not UTF-8 like the rest of the page: read as Windows-1252", "line": None}
+    ]

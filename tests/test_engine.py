@@ -41,6 +41,9 @@ sections:
       - {label: Puhelinnumero, key: implementer.phone}
       - {label: Yhteyshenkilö, key: contact.name}
       - {label: Puhelinnumero, key: contact.phone, after: contact.name}
+      - {label: Y-tunnus, key: implementer.business_id, type: business_id, optional: true}
+      - {label: Verkkosivut, key: implementer.website, type: url, optional: true}
+      - {label: Sähköposti, key: contact.email, type: email, optional: true}
       - label: Osatoteuttajat
         key: co_implementers
         type: co_implementer
@@ -685,3 +688,205 @@ def test_parse_lines_of_another_document():
 def test_parse_lines_finds_a_section_whatever_its_number(heading):
     lines = make_lines(*DOCUMENT[:12], heading, "Myönnetty EU- ja valtion rahoitus: 7")
     assert parse_lines(lines, [TINY]).project["funding"] == {"eu_state_granted": 7}
+
+
+# ------------------------------------------------------- nothing lost, nothing merged unseen
+
+
+def test_follows_with_skipped_numbers():
+    # After a section found by its text, an unknown heading may skip up to ``skip`` numbers
+    # (sections the document leaves out take their numbers with them).
+    assert follows((10,), (9,), skip=2) and follows((11,), (9,), skip=2) and follows((12,), (9,), skip=2)
+    assert not follows((13,), (9,), skip=2) and not follows((9,), (9,), skip=2) and not follows((8,), (9,), skip=2)
+    assert follows((8, 4), (8, 2), skip=1) and not follows((8, 5), (8, 2), skip=1) and not follows((9, 1), (8, 2), skip=2)
+    assert follows((1,), None, skip=2) and not follows((2,), None, skip=2)
+
+
+def test_after_a_declared_section_an_unknown_heading_may_skip_numbers():
+    warnings = WarningLog()
+    lines = make_lines("9 Tiivistelmä", "Teksti.", "11 Lisätiedot", "Rivi", "12. Liite", "Liiterivi", "15 Kaukana")
+    sections = split_sections(lines, TINY, warnings)
+    assert [(s.spec, s.name, [l.text for l in s.lines]) for s in sections] == [
+        (None, "", []),
+        (spec("Tiivistelmä"), "Tiivistelmä", ["Teksti."]),
+        (None, "Lisätiedot", ["Rivi"]),  # 10 is left out after the declared 9
+        (None, "Liite", ["Liiterivi", "15 Kaukana"]),  # 12 follows 11; after an unknown section no number is skipped
+    ]
+    assert warnings == [
+        {"code": "unknown_section", "message": "section '11 Lisätiedot' is not in the tiny layout; its lines are kept in extra_fields", "line": 3},
+        {"code": "unknown_section", "message": "section '12. Liite' is not in the tiny layout; its lines are kept in extra_fields", "line": 5},
+    ]
+    # Three numbers left out is too many: a line of the text.
+    sections = split_sections(make_lines("9 Tiivistelmä", "13 Henkilöä aloitti"), TINY, WarningLog())
+    assert [(s.name, [l.text for l in s.lines]) for s in sections] == [("", []), ("Tiivistelmä", ["13 Henkilöä aloitti"])]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["3 Tiivistelmä", "Vaiheet", "1. Kartoitus", "2. Kokeilu", "selitys kokeilusta", "3. Arviointi", "4. Juurruttaminen", "5. Levittäminen"],
+        ["9 Tiivistelmä", *[f"{n}. Kohta numero {n}" for n in range(1, 13)]],
+    ],
+    ids=["in-section-3", "to-12-in-section-9"],
+)
+def test_a_numbered_list_in_a_text_opens_no_section(texts):
+    """A list numbered from 1 inside a section is a list, even where its next number would
+    follow the section's own (``4.`` in section 3, ``10.`` in section 9)."""
+    warnings = WarningLog()
+    sections = split_sections(make_lines(*texts, "4 Rahoitus", "Myönnetty EU- ja valtion rahoitus: 1"), TINY, warnings)
+    assert [(s.name, [l.text for l in s.lines]) for s in sections] == [
+        ("", []),
+        ("Tiivistelmä", texts[1:]),
+        ("Rahoitus", ["Myönnetty EU- ja valtion rahoitus: 1"]),
+    ]
+    assert warnings == []
+
+
+def test_a_yes_no_answer_said_twice_keeps_the_second_and_its_justification_in_extra_fields():
+    ex = extraction()
+    section = section_of(
+        "Sukupuolten tasa-arvo",
+        "Hankkeen päätavoite on tasa-arvo: Kyllä",
+        "Ensimmäinen perustelu.",
+        "Hankkeen päätavoite on tasa-arvo: Ei",
+        "Toinen perustelu.",
+        "jatkuu toisella rivillä",
+    )
+    target: dict = {}
+    extract_fields(ex, section, spec("Sukupuolten tasa-arvo").fields, target)
+    assert target == {"gender_equality.main_goal": True, "gender_equality.main_goal_text": "Ensimmäinen perustelu."}
+    assert ex.extra_fields == [
+        {"section": "Sukupuolten tasa-arvo", "label": "Hankkeen päätavoite on tasa-arvo", "value": "Ei\nToinen perustelu.\njatkuu toisella rivillä"}
+    ]
+    assert ex.warnings == [
+        {"code": "duplicate_label", "message": "'Hankkeen päätavoite on tasa-arvo' appears again in the same document; kept in extra_fields", "line": 4}
+    ]
+
+
+def _unrecognised(section: str, text: str, line: int) -> dict:
+    return {"code": "unrecognised_line", "message": f"a line in section {section!r} that the layout does not explain: {text!r}", "line": line}
+
+
+def _continued(label: str, text: str, line: int) -> dict:
+    return {"code": "value_continued", "message": f"{label!r}: the line {text!r} is read as the rest of its value, which a wrap cut", "line": line}
+
+
+def test_a_line_after_a_typed_value_is_not_glued_to_it():
+    ex = extraction()
+    section = section_of(
+        "Toteuttaja",
+        "Toteuttajan nimi: Kuopion kaupunki",
+        "Puhelinnumero: 017 182 111",
+        "Y-tunnus: 0171450-7",
+        "Hallinto",
+        "Verkkosivut: http://www.kuopio.fi",
+        "Toinen sivu on tulossa",
+        "Yhteyshenkilö: Jarmo Rautjärvi",
+        "Puhelinnumero: 044 718 2358",
+        "Sähköposti: jarmo.rautjarvi@kuopio.fi",
+        "Toinen rivi tekstiä",
+        "b@kuopio.fi",  # a second address on a line of its own is no piece of the first
+    )
+    target: dict = {}
+    extract_fields(ex, section, spec("Toteuttaja").fields, target)
+    assert target == {
+        "implementer.name": "Kuopion kaupunki",
+        "implementer.phone": "017 182 111",
+        "implementer.business_id": "0171450-7",
+        "implementer.website": "http://www.kuopio.fi",
+        "contact.name": "Jarmo Rautjärvi",
+        "contact.phone": "044 718 2358",
+        "contact.email": "jarmo.rautjarvi@kuopio.fi",
+    }
+    assert ex.warnings == [
+        _unrecognised("Toteuttaja", "Hallinto", 5),
+        _unrecognised("Toteuttaja", "Toinen sivu on tulossa", 7),
+        _unrecognised("Toteuttaja", "Toinen rivi tekstiä", 11),
+        _unrecognised("Toteuttaja", "b@kuopio.fi", 12),
+    ]
+    ex = extraction()
+    target = {}
+    extract_fields(ex, section_of("Rahoitus", "Myönnetty EU- ja valtion rahoitus: 458 937", "Lisätieto rahoituksesta"), spec("Rahoitus").fields, target)
+    assert target == {"funding.eu_state_granted": 458937}
+    assert ex.warnings == [_unrecognised("Rahoitus", "Lisätieto rahoituksesta", 3)]
+
+
+def test_the_pieces_of_a_typed_value_cut_by_a_wrap_are_joined_with_a_warning():
+    ex = extraction()
+    section = section_of(
+        "Toteuttaja",
+        "Toteuttajan nimi: Kuopion",
+        "Kaupunki",  # a text goes on whatever the case, without a warning
+        "Puhelinnumero: 017 182 111",
+        "Y-tunnus: 0171450-",
+        "7",
+        "Verkkosivut: http://www.esr.fi/hankkeet/",
+        "valityomarkkinoille.html",
+        "Yhteyshenkilö: Jarmo Rautjärvi",
+        "Puhelinnumero: 044 718 2358",
+        "Sähköposti: jarmo.rautjarvi(at)kuo",
+        "pio.fi",
+    )
+    target: dict = {}
+    extract_fields(ex, section, spec("Toteuttaja").fields, target)
+    assert target == {
+        "implementer.name": "Kuopion Kaupunki",
+        "implementer.phone": "017 182 111",
+        "implementer.business_id": "0171450-7",
+        "implementer.website": "http://www.esr.fi/hankkeet/valityomarkkinoille.html",
+        "contact.name": "Jarmo Rautjärvi",
+        "contact.phone": "044 718 2358",
+        "contact.email": "jarmo.rautjarvi@kuopio.fi",
+    }
+    assert ex.warnings == [
+        _continued("Y-tunnus", "7", 6),
+        _continued("Verkkosivut", "valityomarkkinoille.html", 8),
+        _continued("Sähköposti", "pio.fi", 12),
+    ]
+    ex = extraction()
+    target = {}
+    extract_fields(ex, section_of("Rahoitus", "Myönnetty EU- ja valtion rahoitus: 458", "937"), spec("Rahoitus").fields, target)
+    assert target == {"funding.eu_state_granted": 458937}
+    assert ex.warnings == [_continued("Myönnetty EU- ja valtion rahoitus", "937", 3)]
+    ex = extraction()
+    target = {}
+    section = section_of("Hanke", "Testikoodi: S1", "Hankkeen nimi: N", "Toteutusaika: Alkaa 1.7.2009 ja päättyy", "31.8.2012")
+    extract_fields(ex, section, spec("Hanke").fields, target)
+    assert (target["start_date"].isoformat(), target["end_date"].isoformat()) == ("2009-07-01", "2012-08-31")
+    assert ex.warnings == [_continued("Toteutusaika", "31.8.2012", 5)]
+
+
+def test_a_label_in_its_own_section_wins_over_one_found_outside_it():
+    out_of_place = "Myönnetty EU- ja valtion rahoitus: 1"
+    label = "Myönnetty EU- ja valtion rahoitus"
+    expected_warnings = [
+        {"code": "label_out_of_section", "message": f"label {label!r} found in section 'Toteuttaja', not in its own", "line": 8},
+        {"code": "duplicate_label", "message": f"{label!r} is also in its own section 'Rahoitus', which is used; kept in extra_fields", "line": 8},
+    ]
+    # Before its own section (its heading lost, say, in a copy the section was pasted into) …
+    parsed = parse_lines(make_lines(*DOCUMENT[:7], out_of_place, *DOCUMENT[7:]), [TINY])
+    assert parsed.project["funding"] == {"eu_state_granted": 12345}
+    assert parsed.project["extra_fields"] == [{"section": "Toteuttaja", "label": label, "value": "1"}]
+    assert parsed.warnings == expected_warnings
+    # … or after it (in the last section): its own still wins, with the same warnings.
+    parsed = parse_lines(make_lines(*DOCUMENT, out_of_place), [TINY])
+    assert parsed.project["funding"] == {"eu_state_granted": 12345}
+    section = "Osallistuvien henkilöiden lukumäärä"
+    assert parsed.project["extra_fields"] == [{"section": section, "label": label, "value": "1"}]
+    assert parsed.warnings == [
+        {"code": "label_out_of_section", "message": f"label {label!r} found in section {section!r}, not in its own", "line": 17},
+        {"code": "duplicate_label", "message": f"{label!r} is also in its own section 'Rahoitus', which is used; kept in extra_fields", "line": 17},
+    ]
+
+
+def test_a_heading_written_otherwise_than_the_list_before_it_is_a_heading():
+    # "4 Lisätiedot" follows section 3 and is not the list's "4." (its items have a full stop).
+    warnings = WarningLog()
+    lines = make_lines("3 Tiivistelmä", "1. Kartoitus", "2. Kokeilu", "3. Arviointi", "4 Lisätiedot", "Rivi")
+    sections = split_sections(lines, TINY, warnings)
+    assert [(s.name, [l.text for l in s.lines]) for s in sections] == [
+        ("", []),
+        ("Tiivistelmä", ["1. Kartoitus", "2. Kokeilu", "3. Arviointi"]),
+        ("Lisätiedot", ["Rivi"]),
+    ]
+    assert [w["code"] for w in warnings] == ["unknown_section"]

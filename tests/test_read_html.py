@@ -222,3 +222,83 @@ def test_broken_markup_raises_nothing_but_unreadable(pieces: list[str]) -> None:
         read_html("".join(pieces).encode("utf-8"))
     except UnreadableDocument:
         pass
+
+
+# -------------------------------------------------- elements a careless page leaves unclosed
+
+
+def test_an_unclosed_svg_ends_where_a_browser_ends_it() -> None:
+    """An ``svg`` or ``math`` start tag opens foreign content, which a browser leaves at the next
+    "breakout" start tag (``p``, ``div``, ``h1``–``h6``, ``ul``, ``table``, ``br``, ``span`` …)."""
+    markup = '<p>Ennen</p><svg width="10"><title>Logo</title><path d="M0 0h10"><text>kuva</text><p>Jälkeen</p><div>Lisää</div>'
+    assert texts(markup) == ["Ennen", "", "Jälkeen", "", "Lisää"]
+    assert texts("<p>Ennen</p><math><mi>x</mi><mo>=</mo><h2>1 Hanke</h2><ul><li>Kohta</li></ul>") == ["Ennen", "", "1 Hanke", "", "Kohta"]
+    # A self-closed <br/>, a <font> with a colour, and the end tags </p> and </br> break out too.
+    assert texts("<p>Ennen</p><svg><g><br/>Rivi") == ["Ennen", "", "Rivi"]
+    assert texts('<p>Ennen</p><svg><font color="red">Punainen</font>') == ["Ennen", "", "Punainen"]
+    assert texts("<p>Ennen<svg><g></p>Jälkeen") == ["Ennen", "", "Jälkeen"]
+    # An SVG <font> without those attributes is the drawing's own: still hidden until the end.
+    assert texts("<p>Ennen</p><svg><font>piirros</font></svg><p>Jälkeen</p>") == ["Ennen", "", "Jälkeen"]
+
+
+def test_foreign_content_keeps_its_own_html_and_ends_with_its_container() -> None:
+    # Inside <desc>, <foreignObject> or MathML's <mi> (integration points) a <p> is the drawing's
+    # own HTML, not a breakout; after </desc> the next <p> breaks out.
+    assert texts("<p>Ennen</p><svg><desc><p>kuvaus</p></desc><p>Jälkeen</p>") == ["Ennen", "", "Jälkeen"]
+    assert texts("<p>Ennen</p><svg><foreignObject><div>kehys</div></foreignObject></svg><p>Jälkeen</p>") == ["Ennen", "", "Jälkeen"]
+    # The end tag of the element that holds the drawing closes the drawing with it.
+    assert texts("<p>Ennen</p><div><svg><g>kuva</div><p>Jälkeen</p>") == ["Ennen", "", "Jälkeen"]
+    # A nested drawing ends at its own end tag, the outer one at its own.
+    assert texts("<p>Ennen</p><svg><svg><g>a</g></svg>b</svg><p>Jälkeen</p>") == ["Ennen", "", "Jälkeen"]
+
+
+def test_an_unclosed_svg_in_a_saved_description_page_loses_nothing() -> None:
+    text = (CORPUS / "S20334.txt").read_text(encoding="utf-8")
+    whole = render_html(text)
+    logo = b'<svg class="logo" viewBox="0 0 120 40"><title>Euroopan unioni</title><path d="M0 0h120v40H0z">'
+    damaged = whole.replace(b'<div class="content">', b'<div class="content">' + logo, 1)
+    assert damaged != whole
+    assert [line.text for line in read_html(damaged)] == [line.text for line in read_html(whole)]
+    page = read_html_page(damaged)
+    assert sum(len(line.text) for line in page.lines) > 13_000 and page.warnings == []
+
+
+def test_an_unclosed_head_ends_at_the_first_thing_of_the_body() -> None:
+    # As in a browser: a start tag that cannot be in <head>, or text, ends it.
+    assert texts(b'<html><head><meta charset="utf-8"><link rel="x"><p>Teksti</p>') == ["Teksti"]
+    assert texts(b"<head><title>Otsikko</title>Teksti suoraan") == ["Teksti suoraan"]
+    page = read_html_page(b"<head><title>Otsikko</title><style>p {}</style><div>Teksti</div>")
+    assert ([line.text for line in page.lines], page.title, page.warnings) == (["Teksti"], "Otsikko", [])
+
+
+@pytest.mark.parametrize("tag", ["script", "style", "title", "noscript", "template"])
+def test_an_element_never_closed_does_not_hide_the_rest_of_the_page(tag: str) -> None:
+    """A browser hides everything after an unclosed ``<script>`` (or ``<style>``, ``<title>``,
+    ``<noscript>``, ``<template>``): the rest of the page is read, from its next block on, and
+    the page says so in a warning."""
+    page = read_html_page(f"<body><p>Ennen</p><{tag}>piilossa<p>Jälkeen</p><div>Lisää</div>".encode())
+    assert [line.text for line in page.lines] == ["Ennen", "", "Jälkeen", "", "Lisää"]
+    assert page.warnings == [
+        {
+            "code": "unclosed_element",
+            "message": f"<{tag}> on line 1 of the page is never closed, so a browser hides the rest of the page: it is taken to end at the next block, and the text after it is read",
+            "line": 3,
+        }
+    ]
+
+
+def test_an_element_closed_in_time_gives_no_warning() -> None:
+    page = read_html_page(b"<body><p>Ennen</p><script>var a = '<p>ei</p>';</script><p>Jalkeen</p><svg><path/></svg>")
+    assert ([line.text for line in page.lines], page.warnings) == (["Ennen", "", "Jalkeen"], [])
+    # An unclosed element at the very end hides nothing: no warning.
+    page = read_html_page(b"<body><p>Ennen</p><script>var a = 1;")
+    assert ([line.text for line in page.lines], page.warnings) == (["Ennen"], [])
+
+
+def test_an_undeclared_page_mixing_utf8_and_windows_1252_is_decoded_line_by_line() -> None:
+    data = "<html><body><p>Työllisyys</p>\n".encode() + "<p>Kesätyö – nuoret</p>\n".encode("cp1252") + b"</body></html>"
+    page = read_html_page(data)
+    assert [line.text for line in page.lines] == ["Työllisyys", "", "Kesätyö – nuoret"]
+    assert page.warnings == [
+        {"code": "mixed_encoding", "message": "line 2 is not UTF-8 like the rest of the page: read as Windows-1252", "line": None}
+    ]

@@ -47,6 +47,11 @@ class Extraction:
         self.labels = LabelIndex(layout)
         self.values: dict[str, Any] = {}
         self.extra_fields: list[dict[str, Any]] = []
+        #: Keys of ``values`` filled by a label found outside its own section, with that section
+        #: and the hit: the label in its own section, if it comes, replaces them.
+        self.provisional: dict[str, tuple[str, Any]] = {}
+        #: Keys of ``values`` filled in their own section, with the section's name.
+        self.filled_in: dict[str, str] = {}
 
     def extra(self, section: str, label: str, value: str | None, line: Line | None, code: str, why: str) -> None:
         """Keep a value the layout cannot place in ``extra_fields``, with a warning saying why."""

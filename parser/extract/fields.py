@@ -4,6 +4,14 @@ First the lines are grouped into *hits*: a declared label with the lines that be
 value wrapped onto the next line, the items of a list, a yes/no answer's justification). Then
 each hit's value is typed by its declared converter and stored under its key. Every line that
 is neither is reported or kept in ``extra_fields``.
+
+A free line continues prose whatever it says, but a typed value (an address, an amount, a date)
+only takes the piece a wrap cut from it (:func:`parser.extract.values.continues_value`), with a
+``value_continued`` warning: anything else under it is a line of its own, reported.
+
+A label said twice keeps its first value, and the second one whole (its justification lines
+too) in ``extra_fields``; but a label in its own section wins over the same label found outside
+it, whichever comes first.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ from ..clean import join_broken
 from ..read.lines import Line
 from .labels import LABEL_LINE, looks_like_label
 from .layouts import FieldSpec, normalise_label
-from .values import PAIR_CONVERTERS
+from .values import PAIR_CONVERTERS, PROSE_TYPES, continues_value
 
 if TYPE_CHECKING:
     from .engine import Extraction
@@ -74,35 +82,87 @@ def collect_hits(extraction: Extraction, section: Section, fields: Sequence[Fiel
             current.following.append(line.text)
         elif current.spec.continuation == "items":
             current.items.append(line.text)
-        else:
+        elif not current.value:
+            current.value = line.text  # the value on the line under its label
+        elif continues_value(current.spec.type, current.value, line.text, current.spec.options):
             # A value that the page width or a page break carried onto the next line.
-            current.value = join_broken(current.value, line.text) if current.value else line.text
+            current.value = join_broken(current.value, line.text)
+            if current.spec.type not in PROSE_TYPES:
+                extraction.warnings.add("value_continued", f"{current.label!r}: the line {line.text!r} is read as the rest of its value, which a wrap cut", line)
+        else:
+            # Not the rest of the value above it (an address, an amount, a date is whole): a
+            # line of its own, which the layout does not explain.
+            extraction.unplaced(section.name, line)
     return [hit for hit in hits if hit.spec is not UNKNOWN]
+
+
+def raw_value(hit: Hit) -> str:
+    """Everything a hit holds as written, one line a piece: its value, list items, justification."""
+    return "\n".join(piece for piece in (hit.value, *hit.items, *hit.following) if piece.strip())
 
 
 def extract_fields(extraction: Extraction, section: Section, fields: Sequence[FieldSpec], target: dict[str, Any]) -> None:
     """Fill ``target`` from a section's ``Label: value`` lines (a label found out of its own
-    section fills the project's values instead)."""
+    section fills the project's values instead, until its own section says otherwise)."""
     section_target = target
     for hit in collect_hits(extraction, section, fields):
         spec = hit.spec
         target = extraction.values if hit.elsewhere else section_target
+        if not hit.elsewhere and target is extraction.values:
+            _displace_provisional(extraction, section.name, spec)
         if spec.continuation == "items":
             pieces = [p for p in [hit.value, *hit.items] if p.strip()]
             value: Any = [v for v in (extraction.convert(spec, p, hit.line) for p in pieces) if v is not None]
-            if spec.key in target:
-                target[spec.key].extend(value)
+            if spec.key in target and not hit.elsewhere:
+                target[spec.key].extend(value)  # a list said again goes on
                 continue
             values = [value]
         else:
             converted = extraction.convert(spec, hit.value, hit.line)
             values = list(converted) if spec.type in PAIR_CONVERTERS else [converted]
         if any(key in target for key in spec.keys):
-            extraction.extra(section.name, hit.label, hit.value, hit.line, "duplicate_label", "appears again in the same document")
+            _keep_duplicate(extraction, section.name, hit)
             continue
         target.update(zip(spec.keys, values))
         if spec.followed_by:
             target[spec.followed_by] = "\n".join(hit.following) or None
+        if target is extraction.values:
+            for key in _filled_keys(spec):
+                if hit.elsewhere:
+                    extraction.provisional[key] = (section.name, hit)
+                else:
+                    extraction.filled_in[key] = section.name
     for spec in fields:
         if not spec.optional and not any(key in section_target for key in spec.keys):
             extraction.warnings.add("missing_label", f"label {spec.label[0]!r} not found in section {section.name!r}", section.heading)
+
+
+def _filled_keys(spec: FieldSpec) -> list[str]:
+    return [*spec.keys, *([spec.followed_by] if spec.followed_by else [])]
+
+
+def _displace_provisional(extraction: Extraction, section: str, spec: FieldSpec) -> None:
+    """A label in its own section wins: a value the same label found outside it filled before
+    goes to ``extra_fields`` (its ``label_out_of_section`` warning was given where it was found)."""
+    displaced: dict[int, tuple[str, Hit]] = {}
+    for key in spec.keys:
+        if key in extraction.provisional:
+            found_in, hit = extraction.provisional[key]
+            displaced[id(hit)] = (found_in, hit)  # a pair of keys is one hit, kept once
+    for found_in, hit in displaced.values():
+        for key in _filled_keys(hit.spec):
+            extraction.values.pop(key, None)
+            extraction.provisional.pop(key, None)
+        _keep_duplicate(extraction, found_in, hit, own=section)
+
+
+def _keep_duplicate(extraction: Extraction, found_in: str, hit: Hit, own: str | None = None) -> None:
+    """Keep a hit whose keys are taken in ``extra_fields``, whole (with its justification lines).
+
+    ``own``: the label's own section, which has it too and wins over this hit found outside it;
+    by default the section that filled the keys, when this hit is out of its section.
+    """
+    if own is None and hit.elsewhere:
+        own = next((extraction.filled_in[key] for key in hit.spec.keys if key in extraction.filled_in), None)
+    why = f"is also in its own section {own!r}, which is used" if own else "appears again in the same document"
+    extraction.extra(found_in, hit.label, raw_value(hit), hit.line, "duplicate_label", why)

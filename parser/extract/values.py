@@ -287,6 +287,67 @@ def convert_co_implementer(raw: str, warn: Warn, organisation_types: frozenset[s
     return {"name": name, "type": org_type, "business_id": business_id}
 
 
+#: Value types that are prose (a name, a numbered name, a list of names): a free line after one
+#: in a ``Label: value`` section is the rest of it, whatever it says, as a wrap carries prose on.
+PROSE_TYPES = frozenset({"text", "numbered", "name_list"})
+#: Where a web address may be cut by a wrap: after or before one of these.
+_URL_CUT = "/.-_=?&#%~+:"
+#: A whole e-mail address: one ``@`` and a domain that ends in a dot and two letters or more.
+_WHOLE_EMAIL = regex.compile(r"^[^@\s]+@[^@\s]+\.[^\W\d_]{2,}$")
+
+
+def continues_value(value_type: str, value: str, piece: str, options: dict[str, Any] | None = None) -> bool:
+    """Whether ``piece``, a line without a label under ``value``, is the rest of that value.
+
+    Prose (:data:`PROSE_TYPES`) goes on whatever the line says. A typed value only takes a piece
+    that a wrap cut from it, so no other line is glued to it:
+
+    - an e-mail address, a business ID: only while the value is not yet a whole one (no domain
+      ending, ``0171450-`` without its check digit), and only a piece of one word (for an ID,
+      digits and hyphens), not one with an ``@`` of its own after an ``@``;
+    - a web address: a piece of one word that starts no address of its own, where the address
+      is cut at a ``/ . - _ = ? & # % ~ + :`` (the places a wrap breaks an address);
+    - an amount, a count, a count with women, a period: a piece after which the value still
+      reads as its type (``458`` + ``937``, ``Alkaa 1.7.2009 ja päättyy`` + ``31.8.2012``);
+    - anything else (a yes or no, a co-implementer): nothing.
+    """
+    if value_type in PROSE_TYPES:
+        return True
+    piece = piece.strip()
+    if not piece:
+        return False
+    if value_type in _READS_AFTER:
+        return _reads(value_type, f"{value} {piece}", options)
+    if len(piece.split()) != 1:
+        return False  # a piece of an address is one word
+    if value_type == "email":
+        address = _EMAIL_AT.sub("@", value).strip()
+        return (
+            len(address.split()) == 1
+            and not _WHOLE_EMAIL.match(address)
+            and not ("@" in address and "@" in _EMAIL_AT.sub("@", piece))
+        )
+    if value_type == "business_id":
+        return not _business_id_starts_new("".join(value.split()), piece)
+    if value_type == "url":
+        address = value.strip()
+        cut = address.endswith(tuple(_URL_CUT)) or piece.startswith(tuple(_URL_CUT))
+        return len(address.split()) == 1 and cut and not _url_starts_new(address, piece)
+    return False
+
+
+#: Value types a piece continues when the value still reads as its type with it.
+_READS_AFTER = frozenset({"euros", "count", "count_with_women", "date_range"})
+
+
+def _reads(value_type: str, raw: str, options: dict[str, Any] | None) -> bool:
+    """Whether ``raw`` reads as ``value_type``: converted to a value, with no ``unreadable_*``."""
+    codes: list[str] = []
+    value = CONVERTERS[value_type](raw, lambda code, message: codes.append(code), **(options or {}))
+    present = any(part is not None for part in value) if isinstance(value, tuple) else value is not None
+    return present and not any(code.startswith("unreadable_") for code in codes)
+
+
 CONVERTERS: dict[str, Callable[..., Any]] = {
     "text": convert_text,
     "euros": convert_euros,

@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from .formats import detect_format
 from .lines import Line, UnreadableDocument
@@ -22,11 +23,13 @@ PDF_ENGINE_NAMES = tuple(PDF_ENGINES)
 
 @dataclass(frozen=True)
 class ReadResult:
-    """What the read stage hands on: the format it read and the lines it saw."""
+    """What the read stage hands on: the format it read, the lines it saw, and the warnings it
+    has for the record (``mixed_encoding``, ``unclosed_element``), which come first in it."""
 
     format: str
     lines: list[Line]
     pages: int | None = None
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def page_breaks_known(self) -> bool:
@@ -50,7 +53,10 @@ def read_document(data: bytes, path: str = "", *, pdf_engine: str = "pdfium", ma
         lines, pages = read_pdf(data, engine=pdf_engine, max_pages=max_pages)
         return ReadResult("pdf", lines, pages)
     if document_format == "html":
-        from .html import read_html
+        from .html import read_html_page
 
-        return ReadResult("html", read_html(data))
-    return ReadResult("txt", read_text(data))
+        page = read_html_page(data)
+        return ReadResult("html", page.lines, warnings=list(page.warnings))
+    warnings: list[dict[str, Any]] = []
+    lines = read_text(data, warnings=warnings)
+    return ReadResult("txt", lines, warnings=warnings)
