@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -10,8 +11,18 @@ import click
 
 from . import __version__
 from .read import PDF_ENGINE_NAMES
-from .corpus import expand_paths
+from .corpus import expand_folders, show_path
 from .runner import DEFAULT_TIMEOUT, Limits, parse_files
+
+
+def error_line(text: str) -> None:
+    """``esr: error: …`` on stderr, with every name in it shown escaped (:func:`show_path`)."""
+    click.echo(f"esr: error: {show_path(text)}", err=True)
+
+
+def note_line(text: str) -> None:
+    """``esr: note: …`` on stderr, with every name in it shown escaped (:func:`show_path`)."""
+    click.echo(f"esr: note: {show_path(text)}", err=True)
 
 
 def db_option(help: str):
@@ -56,13 +67,18 @@ def parse(files: tuple[str, ...], output_format: str, pdf_engine: str, timeout: 
       esr parse corpus/S10962.txt
       esr parse corpus/* --format jsonl > records.jsonl
     """
-    paths = expand_paths(files)
+    expanded = expand_folders(files)
+    paths = expanded.files
+    for line in expanded.errors:
+        error_line(line)
+    for note in expanded.notes:
+        note_line(note)
     documents = []
     failed = 0
     for outcome in parse_files(paths, jobs=jobs, pdf_engine=pdf_engine, limits=Limits(timeout=timeout)):
         if outcome.error is not None:
             failed += 1
-            click.echo(f"esr: error: {outcome.path}: {outcome.error}", err=True)
+            error_line(f"{outcome.path}: {outcome.error}")
             continue
         record = json.loads(outcome.document.model_dump_json())
         if output_format == "jsonl":
@@ -74,6 +90,9 @@ def parse(files: tuple[str, ...], output_format: str, pdf_engine: str, timeout: 
         click.echo(json.dumps(documents[0] if single else documents, ensure_ascii=False, indent=2))
     if failed:
         click.echo(f"esr: {failed} of {len(paths)} file(s) could not be read", err=True)
+    if expanded.errors:
+        click.echo(f"esr: {len(expanded.errors)} folder(s) or file(s) could not be listed: their documents were not read", err=True)
+    if failed or expanded.errors:
         sys.exit(1)
 
 
@@ -88,16 +107,20 @@ def build_command(corpus: Path, db_path: Path, full: bool, strict: bool, jobs: i
     """Build the SQLite archive from the documents and reference lists under CORPUS.
 
     Documents are every file under CORPUS except CORPUS/reference/, which holds the official
-    project lists and the municipality key. The database is built beside the old one and moved
-    into place when complete; unchanged documents are not parsed again (--full parses all).
-    One bad document never stops the build: it is recorded as failed, and the exit code is 1.
+    project lists and the municipality key; nothing outside CORPUS is read (a link leading out
+    is reported and skipped). The database is built beside the old one and moved into place
+    when complete; unchanged documents are not parsed again (--full parses all). One bad
+    document never stops the build: it is recorded as failed, and the exit code is 1 as long as
+    the archive holds a failed document. A folder or file that cannot be read, a second build
+    of the same database, a folder that cannot be written or a full disk stop the build with
+    one line, and the archive stays as it was.
 
     \b
     Examples:
       esr build
       esr build corpus --db db/esr.db --full
     """
-    from .archive.build import build
+    from .archive.build import BuildError, build
 
     progress = None
 
@@ -111,21 +134,66 @@ def build_command(corpus: Path, db_path: Path, full: bool, strict: bool, jobs: i
         if progress is not None:
             progress.update(1)
 
+    previous = _stop_on_sigterm()
     try:
         report = build(
             corpus, db_path, full=full, jobs=jobs, pdf_engine=pdf_engine, limits=Limits(timeout=timeout),
             include_contacts=not no_contacts, on_plan=plan, on_parsed=parsed,
         )
-    finally:
-        if progress is not None:
-            progress.__exit__(None, None, None)
-    for path, error in report.failures:
-        click.echo(f"esr: error: {path}: {error}", err=True)
-    for note in report.notes:
-        click.echo(f"esr: note: {note}", err=True)
-    click.echo(report.summary(), err=True)
-    if report.failed or (strict and report.warnings):
+    except BuildError as error:
+        _end_progress(progress)
+        progress = None
+        for line in error.lines:
+            error_line(line)
         sys.exit(1)
+    except (KeyboardInterrupt, _Terminated) as stop:
+        # The build has stopped its workers and removed its temporary files on the way here.
+        _end_progress(progress)
+        progress = None
+        what = "SIGTERM" if isinstance(stop, _Terminated) else "Ctrl+C"
+        click.echo(f"\nesr: build stopped ({what}): nothing was half-written; {show_path(db_path)} is replaced only by a complete build", err=True)
+        sys.exit(143 if isinstance(stop, _Terminated) else 130)
+    finally:
+        _restore_sigterm(previous)
+        _end_progress(progress)
+        progress = None
+    # The state of the archive, not only of this run: every failed document it holds.
+    for path, error in report.archive_failures:
+        error_line(f"{path}: {error}")
+    for note in report.notes:
+        note_line(note)
+    click.echo(report.summary(), err=True)
+    if report.archive_failures or (strict and report.warnings):
+        sys.exit(1)
+
+
+def _end_progress(progress) -> None:
+    if progress is not None:
+        progress.__exit__(None, None, None)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised where the build is, so that it stops as it does on Ctrl+C: workers
+    stopped, temporary files removed (a BaseException, as KeyboardInterrupt is, so that no
+    ``except Exception`` on the way swallows it)."""
+
+
+def _stop_on_sigterm():
+    """Turn SIGTERM into :class:`_Terminated` for the build (also as PID 1 in a container, which
+    ignores SIGTERM without a handler); the previous handler, to put back."""
+
+    def stop(signum, frame):
+        raise _Terminated()
+
+    try:
+        return signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: leave signals alone
+        return None
+
+
+def _restore_sigterm(previous) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class EsrError(click.ClickException):

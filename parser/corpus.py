@@ -12,6 +12,14 @@ A corpus is a folder of description documents (text exports, PDFs, saved web pag
 
 This module is the one place that says which files are documents, so ``esr parse FOLDER`` and
 ``esr build FOLDER`` see the same ones, and the one place that names the corpus's files.
+
+Nothing outside the corpus folder is read through it: a symbolic link whose target lies outside
+the corpus (file or folder) is not a document, nor reference data, and the scan says so in a note.
+A link to a document of the corpus is a document under the link's own name (as a copy would be);
+a link to a folder is not followed (its files are read where they are, and a link cannot make a
+loop). A folder or file that cannot be listed is an error of the scan, never a silent omission:
+``esr build`` stops before it touches the archive rather than take the documents it could not see
+for removed ones.
 """
 
 from __future__ import annotations
@@ -20,8 +28,9 @@ import datetime
 import hashlib
 import os
 import re
+import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 #: The corpus sub-folder that holds reference data: data for ``esr build``, not documents.
@@ -132,7 +141,7 @@ def list_pages(corpus: Path) -> dict[str, tuple[str, datetime.datetime, Path]]:
     folder = corpus / HARVEST_FOLDER / HARVEST_LISTS
     for path in sorted(folder.glob("*/*.html")) if folder.is_dir() else []:
         moment = parse_stamp(path.name)
-        if path.parent.name in _PERIODS and moment is not None:
+        if path.parent.name in _PERIODS and moment is not None and within(corpus, path):
             found[path.relative_to(corpus).as_posix()] = (path.parent.name, moment, path)
     return found
 
@@ -143,7 +152,7 @@ def eura2021_imports(corpus: Path) -> dict[str, tuple[datetime.datetime, Path]]:
     folder = corpus / IMPORTS_FOLDER / EURA2021_IMPORTS
     for path in sorted(folder.glob("*.xlsx")) if folder.is_dir() else []:
         moment = parse_stamp(path.name)
-        if moment is not None:
+        if moment is not None and within(corpus, path):
             found[path.relative_to(corpus).as_posix()] = (moment, path)
     return found
 
@@ -153,35 +162,197 @@ def document_id(corpus: Path, path: Path) -> str:
     return path.relative_to(corpus).as_posix()
 
 
-def scan_documents(corpus: Path) -> dict[str, Path]:
-    """Every document of the corpus by id, sorted by id."""
-    documents: dict[str, Path] = {}
-    for path in sorted(corpus.rglob("*")):
-        relative = path.relative_to(corpus)
-        if path.is_file() and is_document(relative):
-            documents[relative.as_posix()] = path
-    return documents
+# -- showing names -------------------------------------------------------------------------------
+
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+#: Characters that can move the cursor, end a line or reorder what a terminal shows: control
+#: characters (C0, DEL, C1), format characters (bidirectional overrides, zero-width ones),
+#: line and paragraph separators, lone surrogates.
+_UNSHOWN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
-def expand_paths(paths: Iterable[str]) -> list[str]:
-    """Files as given; a folder stands for the documents in it (:func:`scan_documents`).
+def show_path(path: str | os.PathLike[str] | bytes) -> str:
+    """A file name (or any one-line text) as a terminal may print it: one line, nothing hidden.
 
-    A file named on its own is taken as it is, whatever its name: the user asked for it.
+    Control and format characters are escaped as Python writes them (``\\n``, ``\\x1b``,
+    ``\\u202e``), and a backslash as ``\\\\``, so a name cannot end a line and forge another
+    (``esr: note: all documents parsed fine``), move the cursor or recolour the terminal, and two
+    names never show alike. A byte of a name that is not UTF-8 (which Python keeps as a lone
+    surrogate) is shown as ``\\xff``. Every ``esr: error:`` and ``esr: note:`` line of ``esr
+    parse`` and ``esr build`` shows its names, and its free text, through this function.
     """
-    files: list[str] = []
+    text = os.fsdecode(path) if isinstance(path, bytes) else os.fspath(path)
+    shown = []
+    for char in text:
+        if char in _ESCAPES:
+            shown.append(_ESCAPES[char])
+        elif "\udc80" <= char <= "\udcff":
+            shown.append(f"\\x{ord(char) - 0xDC00:02x}")
+        elif unicodedata.category(char) in _UNSHOWN:
+            code = ord(char)
+            shown.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            shown.append(char)
+    return "".join(shown)
+
+
+# -- scanning ------------------------------------------------------------------------------------
+
+
+class CorpusError(Exception):
+    """Part of the corpus cannot be read: ``lines`` say what and why, one line each."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("; ".join(lines))
+        self.lines = lines
+
+
+@dataclass
+class Scan:
+    """What a scan of a corpus found.
+
+    ``documents``: every document by id (its path inside the corpus), in path order;
+    ``notes``: files that look like documents but are not read, and why (a link leading out of
+    the corpus, a name that is not UTF-8, …); ``errors``: what could not be listed or read, each
+    ``PATH: reason``. Notes and errors hold names as they are: show them with :func:`show_path`.
+    """
+
+    documents: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _reason(error: OSError) -> str:
+    return (error.strerror or str(error)).lower()
+
+
+def _inside(root: str, target: str) -> bool:
+    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def within(corpus: Path, path: Path) -> bool:
+    """Whether ``path`` (links followed) lies inside ``corpus`` (whose own links are followed)."""
+    return _inside(os.path.realpath(corpus), os.path.realpath(path))
+
+
+def scan_corpus(corpus: Path) -> Scan:
+    """Every document of a corpus, and what the scan could not read or would not (:class:`Scan`).
+
+    The rule of :func:`is_document`, plus the corpus's bounds: a link is followed only to a
+    document inside the corpus (see the module's docstring). Hidden folders are not entered.
+    """
+    scan = Scan()
+    root = os.path.realpath(corpus)
+    found: list[tuple[tuple[str, ...], str, Path]] = []
+
+    def visit(folder: Path, parts: tuple[str, ...]) -> None:
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as error:
+            scan.errors.append(f"{folder}: cannot read this folder ({_reason(error)})")
+            return
+        for entry in entries:
+            path = folder / entry.name
+            relative = (*parts, entry.name)
+            shown = "/".join(relative)
+            if entry.name.startswith("."):
+                continue  # hidden: not a document, and a hidden folder (.git) is not entered
+            try:
+                entry.name.encode("utf-8")
+            except UnicodeEncodeError:
+                # Its id could not be stored, shown or linked to.
+                scan.notes.append(f"{shown}: its name is not valid UTF-8: not read (rename it)")
+                continue
+            try:
+                if entry.is_symlink():
+                    _link(path, relative, shown)
+                elif entry.is_dir(follow_symlinks=False):
+                    visit(path, relative)
+                elif is_document(Path(*relative)):
+                    if entry.is_file(follow_symlinks=False):
+                        found.append((relative, shown, path))
+                    else:
+                        scan.notes.append(f"{shown}: not a regular file (a pipe, socket or device): not read")
+            except OSError as error:
+                scan.errors.append(f"{path}: cannot be read ({_reason(error)})")
+
+    def _link(path: Path, relative: tuple[str, ...], shown: str) -> None:
+        target = os.path.realpath(path)
+        if not _inside(root, target):
+            scan.notes.append(f"{shown}: a link to {target}, outside the corpus: not read")
+            return
+        if not is_document(Path(*relative)):
+            return  # where no file is a document, a link is not one either
+        inner = Path(os.path.relpath(target, root)) if target != root else Path()
+        if os.path.isdir(target):
+            scan.notes.append(f"{shown}: a link to a folder of the corpus ({inner.as_posix() or '.'}): not followed, its files are read where they are")
+        elif not os.path.exists(target):
+            scan.notes.append(f"{shown}: a link to nothing (its target is missing, or the link is a loop): not read")
+        elif not os.path.isfile(target) or not is_document(inner):
+            scan.notes.append(f"{shown}: a link to {inner.as_posix()}, which is not a document: not read")
+        else:
+            found.append((relative, shown, path))
+
+    visit(corpus, ())
+    # Path order, as the scan always gave them (``sub/x`` before ``sub-a``).
+    scan.documents = {shown: path for _, shown, path in sorted(found, key=lambda item: item[0])}
+    return scan
+
+
+def scan_documents(corpus: Path) -> dict[str, Path]:
+    """Every document of the corpus by id (:func:`scan_corpus`); raises :class:`CorpusError`
+    when part of it cannot be read."""
+    scan = scan_corpus(corpus)
+    if scan.errors:
+        raise CorpusError(scan.errors)
+    return scan.documents
+
+
+@dataclass
+class Expanded:
+    """The files a command line names (:func:`expand_folders`), with the notes and errors of the
+    folders' scans."""
+
+    files: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def expand_folders(paths: Iterable[str]) -> Expanded:
+    """Files as given; a folder stands for the documents in it (:func:`scan_corpus`).
+
+    A file named on its own is taken as it is, whatever its name (even a link leading out of
+    the folder it is in): the user asked for it.
+    """
+    expanded = Expanded()
     for path in paths:
         folder = Path(path)
         if folder.is_dir():
-            files.extend(str(file) for file in scan_documents(folder).values())
+            scan = scan_corpus(folder)
+            expanded.files.extend(str(file) for file in scan.documents.values())
+            # A note starts with the file's path inside the folder: from here, the path as given.
+            expanded.notes.extend(os.path.join(path, note) for note in scan.notes)
+            expanded.errors.extend(scan.errors)
         else:
-            files.append(path)
-    return files
+            expanded.files.append(path)
+    return expanded
+
+
+def expand_paths(paths: Iterable[str]) -> list[str]:
+    """The files of :func:`expand_folders`; raises :class:`CorpusError` when a folder cannot be
+    read whole."""
+    expanded = expand_folders(paths)
+    if expanded.errors:
+        raise CorpusError(expanded.errors)
+    return expanded.files
 
 
 def reference_files(corpus: Path) -> dict[str, Path]:
-    """The reference files present in the corpus, by file name."""
+    """The reference files present in the corpus, by file name (not one a link leads out of the
+    corpus to: the scan notes those)."""
     folder = corpus / REFERENCE_FOLDER
-    return {name: folder / name for name in REFERENCE_FILES if (folder / name).is_file()}
+    return {name: folder / name for name in REFERENCE_FILES if (folder / name).is_file() and within(corpus, folder / name)}
 
 
 def file_sha256(path: Path) -> str:

@@ -4,12 +4,21 @@ A PDF library stuck in C code cannot be interrupted from inside its own process,
 is enforced from outside: a worker that overruns its time is killed and replaced, and its file
 is reported as failed. Results come back in input order, whatever order the workers finish in,
 so the output of a run is deterministic.
+
+Workers end with the run that started them, however it ends: ``parse_files`` stops them when it
+finishes or raises (or is closed), and a worker whose parent is gone (killed with SIGKILL, say)
+ends by itself: on Linux the kernel kills it at once (``PR_SET_PDEATHSIG``), elsewhere it sees
+within half a second that its parent pid changed.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -79,12 +88,53 @@ def _limit_memory(limit: int | None) -> None:
         pass  # not every platform lets a process cap itself; the time bound still holds
 
 
-def _worker(connection: Connection, pdf_engine: str, limits: Limits, transform: Transform | None) -> None:
+#: How often a worker looks whether its parent is still there (seconds).
+_PARENT_CHECK = 0.5
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when the process that started it ends, however that ends.
+
+    A worker waits for its next file on a pipe, but it never sees the pipe close when its parent
+    dies: a forked worker holds the parent's end too (its own and that of the workers forked
+    before it). So on Linux the kernel is asked to kill it when its parent goes (the signal
+    comes when the parent's *thread* that forked it ends; ``parse_files`` runs in one thread
+    from its first worker to the stop of its last, so that is when the run ends). Everywhere, a
+    thread checks the parent pid, for the platforms without ``prctl`` and for a worker busy in a
+    long file, and the receive loop checks it too.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no libc prctl: the pid checks below still end it
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before the kernel was asked
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_CHECK)
+        os._exit(1)  # orphaned: nobody will read what this worker makes
+
+    threading.Thread(target=watch, name="esr-parent-watch", daemon=True).start()
+
+
+def _worker(connection: Connection, parent: int, pdf_engine: str, limits: Limits, transform: Transform | None) -> None:
+    # Ctrl+C reaches the whole process group: the parent stops the workers (and says so once);
+    # a handler the parent installed for SIGTERM must not run here either.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
     _limit_memory(limits.memory)
     while True:
         try:
+            while not connection.poll(_PARENT_CHECK):
+                if os.getppid() != parent:
+                    return
             task = connection.recv()
-        except EOFError:
+        except (EOFError, OSError):
             return
         if task is None:
             return
@@ -95,7 +145,7 @@ def _worker(connection: Connection, pdf_engine: str, limits: Limits, transform: 
 class _Worker:
     def __init__(self, context: multiprocessing.context.BaseContext, pdf_engine: str, limits: Limits, transform: Transform | None) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, pdf_engine, limits, transform), daemon=True)
+        self.process = context.Process(target=_worker, args=(child, os.getpid(), pdf_engine, limits, transform), daemon=True)
         self.process.start()
         child.close()
         self.task: tuple[int, str] | None = None
@@ -136,18 +186,23 @@ def parse_files(
 ) -> Iterator[Outcome]:
     """Parse files in ``jobs`` worker processes; yield one :class:`Outcome` per path, in order.
 
-    ``transform`` (a module-level function) is applied to each document in its worker.
+    ``transform`` (a module-level function) is applied to each document in its worker. The
+    workers are stopped when the last outcome is yielded, when the caller closes the generator
+    or stops iterating with an exception, and when this process dies (see :func:`_die_with_parent`).
     """
     paths = list(paths)
     jobs = max(1, min(jobs or default_jobs(), len(paths)))
     if not paths:
         return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    workers = [_Worker(context, pdf_engine, limits, transform) for _ in range(jobs)]
+    workers: list[_Worker] = []
     finished: dict[int, Outcome] = {}
     queue = iter(enumerate(paths))
     next_to_yield = 0
     try:
+        # Started inside the try: a fork that fails half-way stops the workers already started.
+        for _ in range(jobs):
+            workers.append(_Worker(context, pdf_engine, limits, transform))
         for worker in workers:
             task = next(queue, None)
             if task is not None:
@@ -181,7 +236,10 @@ def parse_files(
                 next_to_yield += 1
     finally:
         for worker in workers:
-            worker.stop(kill=worker.task is not None)
+            try:
+                worker.stop(kill=worker.task is not None)
+            except Exception:  # noqa: BLE001 - one worker's broken pipe must not leave the others running
+                worker.process.kill()
 
 
 def _replace(worker: _Worker, context: multiprocessing.context.BaseContext, pdf_engine: str, limits: Limits, transform: Transform | None) -> _Worker:

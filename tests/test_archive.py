@@ -349,13 +349,14 @@ def test_killed_build_leaves_the_previous_database_intact(tmp_path):
         shutil.copy(CORPUS / "S20334.txt", corpus / f"copy-{i:03}.txt")
     process = subprocess.Popen([sys.executable, "-m", "parser", "build", str(corpus), "--db", str(db), "--full"], cwd=ROOT, stderr=subprocess.PIPE, start_new_session=True)
     # Killed once it is writing its new database (with the small lists, parsing the 400 copies
-    # takes most of the build's second or so), not after a fixed time.
-    temporary = tmp_path / f".esr.db.{process.pid}.tmp"
+    # takes most of the build's second or so), not after a fixed time. Its temporary is named
+    # with its pid and a random token: unique to the build, even where pids repeat.
     deadline = time.monotonic() + 120
-    while not temporary.exists() and process.poll() is None and time.monotonic() < deadline:
+    while not list(tmp_path.glob(f".esr.db.{process.pid}.*.tmp")) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
     time.sleep(0.3)
     assert process.poll() is None, "the build finished before it could be killed: make the corpus larger"
+    [temporary] = tmp_path.glob(f".esr.db.{process.pid}.*.tmp")
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert temporary.exists()  # what the killed build left behind
@@ -366,3 +367,4 @@ def test_killed_build_leaves_the_previous_database_intact(tmp_path):
     report = build(corpus, db)
     assert report.documents == 405 and report.failed == 0
     assert not list(tmp_path.glob(".esr.db.*.tmp"))
+    assert not list(tmp_path.glob(".esr.db.*.tmp-*"))  # nor its journal

@@ -50,3 +50,51 @@ def test_a_file_named_on_the_command_line_is_read_whatever_its_name(tmp_path):
     result = subprocess.run([sys.executable, "-m", "parser", "parse", str(corpus / "README.md")], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0
     assert json.loads(result.stdout)["title"] == "# Our corpus"
+
+
+def test_an_unreadable_folder_is_an_error_not_an_omission(tmp_path, monkeypatch):
+    """The scan says what it could not list; parse prints it and exits 1, build refuses (see
+    tests/test_build_reliability.py for the build, run as another user)."""
+    import errno
+    import os
+
+    from click.testing import CliRunner
+
+    from parser.cli import cli
+    from parser.corpus import CorpusError, scan_corpus
+
+    corpus = _corpus(tmp_path)
+    scandir = os.scandir
+
+    def failing(path="."):
+        if os.fspath(path).endswith("/sub"):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", failing)
+    scan = scan_corpus(corpus)
+    assert list(scan.documents) == ["S10962.txt"]
+    assert scan.errors == [f"{corpus / 'sub'}: cannot read this folder (permission denied)"]
+    try:
+        scan_documents(corpus)
+    except CorpusError as error:
+        assert error.lines == scan.errors
+    else:
+        raise AssertionError("scan_documents took an unreadable folder for an empty one")
+    result = CliRunner().invoke(cli, ["parse", str(corpus), "--format", "jsonl"])
+    assert result.exit_code == 1
+    assert f"esr: error: {corpus / 'sub'}: cannot read this folder (permission denied)" in result.output
+    assert len(result.stdout.splitlines()) >= 1  # the readable document is still printed
+
+
+def test_a_reference_file_linked_from_outside_is_not_loaded(tmp_path):
+    corpus = _corpus(tmp_path)
+    outside = tmp_path / "municipalities.csv"
+    outside.write_bytes((CORPUS / "reference" / "municipalities.csv").read_bytes())
+    (corpus / "reference" / "municipalities.csv").symlink_to(outside)
+    from parser.corpus import reference_files, scan_corpus
+
+    assert reference_files(corpus) == {}
+    assert any(note.startswith("reference/municipalities.csv: a link to ") and "outside the corpus" in note for note in scan_corpus(corpus).notes)
+    report = build(corpus, tmp_path / "esr.db")
+    assert "reference/municipalities.csv is missing from the corpus: its table stays empty" in report.notes

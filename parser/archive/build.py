@@ -1,16 +1,31 @@
-"""Build the SQLite archive from a corpus folder: atomic, incremental, parallel.
+"""Build the SQLite archive from a corpus folder: atomic, incremental, parallel, one at a time.
 
-The new database is always written beside the old one (``.esr.db.<pid>.tmp``) and moved into
-place with one ``os.replace`` when it is complete, so a build that is interrupted leaves the
-previous database as it was. A document whose content hash is unchanged is not parsed again;
-a removed document's rows disappear; ``full=True`` starts from an empty database.
+The new database is always written beside the old one, under a name no other build has
+(``.esr.db.<pid>.<random>.tmp``), and moved into place with one ``os.replace`` when it is
+complete, so a build that is interrupted leaves the previous database as it was. A document
+whose content hash is unchanged is not parsed again; a removed document's rows disappear;
+``full=True`` starts from an empty database.
+
+One build of a database runs at a time: a build holds a lock on ``.esr.db.lock`` beside it (a
+POSIX record lock, which the kernel drops when the process ends, however it ends), and a second
+build is refused at once. Holding the lock, a build knows that every temporary beside the
+database (and its ``-journal``, ``-wal``, ``-shm``) was left by a build that is no longer
+running, and removes it, whatever pid it names: in a container every build may be PID 1.
+
+A corpus that cannot be read whole (an unreadable folder or file) stops the build before it
+touches the archive, since a document that cannot be seen is not a removed one; so does a
+database folder that cannot be written or a full disk (:class:`BuildError`, one line each).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import queue
+import re
+import secrets
 import shutil
 import sqlite3
 import threading
@@ -25,12 +40,27 @@ import sqlite_utils
 from .. import search
 from ..runner import Limits, Outcome, parse_files
 from . import schema
-from ..corpus import LIST_PERIODS, MUNICIPALITY_KEY, REFERENCE_FILES, REFERENCE_FOLDER, file_sha256, list_pages, reference_files, scan_documents
+from ..corpus import LIST_PERIODS, MUNICIPALITY_KEY, REFERENCE_FILES, REFERENCE_FOLDER, file_sha256, list_pages, reference_files, scan_corpus
 from .load_reference import data_files, load_fetch_log, load_municipalities, load_project_lists, rebuild_document_versions
 from .place_codes import PlaceMatcher, match_project_places
 from .fingerprint import rows_fingerprint, search_fingerprint
 from .load_documents import DocumentLoader, delete_document
 from .rows import document_record
+
+try:
+    import fcntl
+except ImportError:  # not a POSIX system: builds are not locked against each other
+    fcntl = None  # type: ignore[assignment]
+
+
+class BuildError(Exception):
+    """Why a build stopped before it changed the archive: ``lines``, one per problem, each
+    naming the file or folder (as it is: show it with :func:`parser.corpus.show_path`)."""
+
+    def __init__(self, lines: list[str] | str) -> None:
+        self.lines = [lines] if isinstance(lines, str) else list(lines)
+        super().__init__("; ".join(self.lines))
+
 
 @dataclass
 class BuildReport:
@@ -43,25 +73,40 @@ class BuildReport:
     removed: int = 0
     warnings: int = 0
     nothing_changed: bool = False
+    #: The documents that failed in this build: (id, reason).
     failures: list[tuple[str, str]] = field(default_factory=list)
+    #: Every failed document the archive holds after the build, this build's and those of
+    #: earlier builds that were not parsed again (unchanged): what the exit code reflects.
+    archive_failures: list[tuple[str, str]] = field(default_factory=list)
     #: Things the user should know that are not a document's fault (a missing reference file).
     notes: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
-        """One line for the terminal."""
+        """One line for the terminal: what this build did and what the archive now holds."""
         if self.nothing_changed:
-            return f"esr: nothing changed: {self.documents} documents, all up to date"
-        return (
+            held = [_count(count, what) for count, what in ((len(self.archive_failures), "failed document"), (self.warnings, "warning")) if count]
+            return f"esr: nothing changed: {self.documents} documents, all up to date" + (f"; {' and '.join(held)} in the archive" if held else "")
+        line = (
             f"esr: {self.documents} documents: {self.parsed} parsed, {self.skipped} unchanged, "
             f"{self.failed} failed, {self.removed} removed; {self.warnings} warnings in the archive"
         )
+        earlier = len(self.archive_failures) - self.failed
+        if earlier > 0:
+            line += f"; {_count(len(self.archive_failures), 'failed document')} in the archive ({earlier} unchanged since an earlier build)"
+        return line
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}" if number == 1 else f"{number} {thing}s"
 
 
 @dataclass(frozen=True)
 class _OldState:
     documents: dict[str, tuple[str, str | None]]  # id -> (sha256, project_code)
     info: dict[str, str]
+    failures: list[tuple[str, str]]
+    warnings: int
 
 
 def _previous_build(db_path: Path) -> _OldState | None:
@@ -69,15 +114,18 @@ def _previous_build(db_path: Path) -> _OldState | None:
     if not db_path.exists():
         return None
     try:
-        connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        # A URI, so that a folder named with ? or # is still the file's folder.
+        connection = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             documents = {row[0]: (row[1], row[2]) for row in connection.execute("select id, sha256, project_code from documents")}
             info = dict(connection.execute("select key, value from build_info"))
+            failures = connection.execute("select id, coalesce(error, '') from documents where status = 'failed' order by id").fetchall()
+            (warnings,) = connection.execute("select count(*) from parse_warnings").fetchone()
         finally:
             connection.close()
     except sqlite3.Error:
         return None  # not our database, or damaged: build a new one from scratch
-    return _OldState(documents, info)
+    return _OldState(documents, info, [tuple(row) for row in failures], warnings)
 
 
 _ORGANISATIONS_SQL = """
@@ -118,13 +166,56 @@ def build(
     on_parsed: Callable[[Outcome], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
 ) -> BuildReport:
-    """Build (or bring up to date) the archive at ``db_path`` from the files under ``corpus``."""
+    """Build (or bring up to date) the archive at ``db_path`` from the files under ``corpus``.
+
+    Raises :class:`BuildError`, having changed nothing, when the corpus cannot be read whole,
+    another build of ``db_path`` is running, or the new database cannot be written (a folder
+    that cannot be written, a full disk). Whatever ends the build early (an exception, a
+    signal), its parse workers are stopped and its temporary files removed; a kill that gives
+    it no chance leaves them to the next build, which removes them.
+    """
+    with _BuildLock(db_path):
+        _remove_stale_temporaries(db_path)
+        return _build(corpus, db_path, full=full, jobs=jobs, pdf_engine=pdf_engine, limits=limits,
+                      include_contacts=include_contacts, on_parsed=on_parsed, on_plan=on_plan)
+
+
+def _build(
+    corpus: Path, db_path: Path, *, full: bool, jobs: int | None, pdf_engine: str, limits: Limits, include_contacts: bool,
+    on_parsed: Callable[[Outcome], None] | None, on_plan: Callable[[int], None] | None,
+) -> BuildReport:
     report = BuildReport()
     started = time.perf_counter()
-    documents = scan_documents(corpus)
-    hashes = {doc_id: file_sha256(path) for doc_id, path in documents.items()}
+    scan = scan_corpus(corpus)
+    documents = scan.documents
+    report.notes.extend(scan.notes)
+
+    def stop_if(problems: list[str]) -> None:
+        # Never a removal: what cannot be read stays in the archive as it was.
+        if problems:
+            raise BuildError([f"{line}; the build stopped before touching {db_path}" for line in problems])
+
+    stop_if(scan.errors)
+    problems = []
+    hashes = {}
+    for doc_id, path in documents.items():
+        try:
+            hashes[doc_id] = file_sha256(path)
+        except OSError as error:
+            problems.append(f"{path}: cannot be read ({_reason(error)})")
+    reference_hashes = {}
+    try:
+        data = data_files(corpus)
+    except OSError as error:
+        data = {}
+        problems.append(f"{error.filename or corpus}: cannot be read ({_reason(error)})")
+    for name, path in data.items():
+        try:
+            reference_hashes[name] = file_sha256(path)
+        except OSError as error:
+            problems.append(f"{path}: cannot be read ({_reason(error)})")
+    stop_if(problems)
     references = reference_files(corpus)
-    reference_hashes = {name: file_sha256(path) for name, path in data_files(corpus).items()}
     info = {
         "parser": rows_fingerprint(),
         "search": search_fingerprint(os.environ.get("ESR_SEARCH_ANALYSERS")),
@@ -154,17 +245,15 @@ def build(
     report.seconds["scan"] = time.perf_counter() - started
     if old is not None and not to_parse and not removed and not references_changed and not search_changed:
         report.nothing_changed = True
+        # What the archive holds is the state to report, whether this build changed it or not.
+        report.archive_failures, report.warnings = old.failures, old.warnings
         return report
 
     if on_plan is not None:
         on_plan(len(to_parse))
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
-    _remove_stale_temporaries(db_path)
+    temporary = _new_temporary(db_path)
     try:
-        if old is None:
-            temporary.unlink(missing_ok=True)
-        else:
+        if old is not None:
             shutil.copyfile(db_path, temporary)
         with sqlite_utils.Database(temporary) as db:
             if old is None:
@@ -192,19 +281,21 @@ def build(
                 loader = DocumentLoader(db, include_contacts=include_contacts)
                 started = time.perf_counter()
                 load_seconds = 0.0
-                outcomes = _in_background(
+                # Closed on the way out, however the loop ends (before the transaction is rolled
+                # back): that stops the parse workers.
+                with contextlib.closing(_in_background(
                     parse_files, [str(documents[d]) for d in to_parse], jobs=jobs, pdf_engine=pdf_engine, limits=limits, transform=document_record
-                )
-                for count, (doc_id, outcome) in enumerate(zip(to_parse, outcomes), 1):
-                    if outcome.error is not None:
-                        report.failures.append((doc_id, outcome.error))
-                    if on_parsed is not None:
-                        on_parsed(outcome)
-                    loader.add(doc_id, hashes[doc_id], outcome.document, outcome.error)
-                    if count % _BATCH == 0:
-                        flushing = time.perf_counter()
-                        loader.flush()
-                        load_seconds += time.perf_counter() - flushing
+                )) as outcomes:
+                    for count, (doc_id, outcome) in enumerate(zip(to_parse, outcomes), 1):
+                        if outcome.error is not None:
+                            report.failures.append((doc_id, outcome.error))
+                        if on_parsed is not None:
+                            on_parsed(outcome)
+                        loader.add(doc_id, hashes[doc_id], outcome.document, outcome.error)
+                        if count % _BATCH == 0:
+                            flushing = time.perf_counter()
+                            loader.flush()
+                            load_seconds += time.perf_counter() - flushing
                 flushing = time.perf_counter()
                 loader.flush()
                 load_seconds += time.perf_counter() - flushing
@@ -222,12 +313,48 @@ def build(
             # to date); every build brings the Finnish search vocabulary up to date.
             search.create_search_index(db, None if search_changed else [*removed, *to_parse])
             (report.warnings,) = db.execute("select count(*) from parse_warnings").fetchone()
+            report.archive_failures = [
+                tuple(row) for row in db.execute("select id, coalesce(error, '') from documents where status = 'failed' order by id")
+            ]
             db.execute("analyze")
         report.seconds["index"] = time.perf_counter() - started
         os.replace(temporary, db_path)
+    except (OSError, sqlite3.Error) as error:
+        raise BuildError(_write_failure(error, db_path)) from error  # re-raised as it is when a bug
     finally:
-        temporary.unlink(missing_ok=True)
+        _remove_temporary(temporary)
     return report
+
+
+def _reason(error: OSError) -> str:
+    return (error.strerror or str(error)).lower()
+
+
+#: SQLite's primary result codes that mean the disk, not the build, failed.
+_SQLITE_FULL, _SQLITE_IO = 13, {3, 8, 10, 14}  # FULL; PERM, READONLY, IOERR, CANTOPEN
+_SQLITE_DAMAGED = {11, 26}  # CORRUPT, NOTADB
+
+
+def _write_failure(error: OSError | sqlite3.Error, db_path: Path) -> str:
+    """One line for a build that failed writing its new database (or reading a late input):
+    where, and why. A SQLite error that is no disk's fault (a bug) is raised as it is."""
+    folder = db_path.parent
+    if isinstance(error, sqlite3.Error):
+        code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+        if code == _SQLITE_FULL:
+            return f"{folder}: no space left on the disk for the new database; {db_path} is unchanged"
+        if code in _SQLITE_IO:
+            return f"{folder}: cannot write the new database ({error}); {db_path} is unchanged"
+        if code in _SQLITE_DAMAGED:
+            return f"{db_path}: the archive is damaged ({error}): build it anew with --full"
+        raise error
+    if error.errno == errno.ENOSPC:
+        return f"{folder}: no space left on the disk for the new database; {db_path} is unchanged"
+    name = os.fsdecode(error.filename) if error.filename else None
+    if name is not None and Path(name).parent != folder and Path(name) != folder:
+        # Not the database folder: an input the build read late (a reference file, say).
+        return f"{name}: {_reason(error)}; {db_path} is unchanged"
+    return f"{folder}: the new database could not be written ({_reason(error)}); {db_path} is unchanged"
 
 
 #: Parsed documents are written to the database in batches of this many.
@@ -238,43 +365,170 @@ def _in_background(function: Callable[..., Iterator[Any]], *args: Any, **kwargs:
     """Run a generator in a thread, handing its items over through a bounded queue.
 
     The parse workers then never wait for the database: while this thread writes a batch, the
-    other keeps collecting results and handing out files.
+    other keeps collecting results and handing out files. When the consumer stops early (an
+    exception, a signal, ``close()``), the thread is told to stop, closes the generator (which
+    stops its workers) and is waited for: nothing keeps running after the build.
     """
     items: queue.Queue = queue.Queue(maxsize=4 * _BATCH)
     done = object()
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def produce() -> None:
+        generator = function(*args, **kwargs)
         try:
-            for item in function(*args, **kwargs):
-                items.put(item)
+            for item in generator:
+                if not put(item):
+                    return
         except BaseException as error:  # noqa: BLE001 - handed to the consumer, raised there
-            items.put(error)
+            put(error)
         finally:
-            items.put(done)
+            generator.close()
+            put(done)
 
     thread = threading.Thread(target=produce, name="esr-parse", daemon=True)
     thread.start()
-    while (item := items.get()) is not done:
-        if isinstance(item, BaseException):
-            raise item
-        yield item
-    thread.join()
+    try:
+        while (item := items.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _temporaries(db_path: Path) -> Iterator[Path]:
+    """The temporary databases beside ``db_path`` (this build's or earlier ones') and SQLite's
+    files beside them: ``.esr.db.<anything>.tmp``, ``-journal``, ``-wal``, ``-shm``."""
+    pattern = re.compile(rf"^\.{re.escape(db_path.name)}\.[^/]+\.tmp(?:-journal|-wal|-shm)?$")
+    try:
+        names = os.listdir(db_path.parent)
+    except OSError:
+        return
+    for name in names:
+        if pattern.match(name):
+            yield db_path.parent / name
 
 
 def _remove_stale_temporaries(db_path: Path) -> None:
-    """Temporary files of builds that were killed: their process is gone."""
-    for stale in db_path.parent.glob(f".{db_path.name}.*.tmp"):
-        pid = stale.name.rsplit(".", 2)[-2]
-        if pid.isdigit() and not _alive(int(pid)):
-            stale.unlink(missing_ok=True)
+    """Remove what builds that are no longer running left beside the database.
+
+    Called with the build lock held, so no other build of this database is running: every
+    temporary and journal here is stale, whatever pid its name gives (a reused pid, PID 1 in a
+    container, is no proof of life).
+    """
+    for stale in _temporaries(db_path):
+        with contextlib.suppress(OSError):
+            stale.unlink()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _new_temporary(db_path: Path) -> Path:
+    """A new, empty file beside the database, named as no build before: the pid (to tell whose
+    it is) and a random token (a pid is reused, and in a container every build is PID 1). A
+    journal of an old temporary can therefore never be taken for this one's."""
+    while True:
+        temporary = db_path.with_name(f".{db_path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise BuildError(_write_failure(error, db_path)) from None
+        for suffix in ("-journal", "-wal", "-shm"):
+            Path(f"{temporary}{suffix}").unlink(missing_ok=True)
+        return temporary
 
+
+def _remove_temporary(temporary: Path) -> None:
+    for path in (temporary, *(Path(f"{temporary}{suffix}") for suffix in ("-journal", "-wal", "-shm"))):
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+#: Locks this process holds (a POSIX lock does not exclude the process that holds it).
+_HELD: set[str] = set()
+_HELD_GUARD = threading.Lock()
+
+
+class _BuildLock:
+    """The one build of a database: a lock on ``.<name>.lock`` beside it, refused at once when
+    another build holds it (:class:`BuildError` naming that build's pid).
+
+    A POSIX record lock (``lockf``) rather than ``flock``: the kernel drops it when the process
+    ends, however it ends, and forked parse workers do not inherit it, so a worker can never
+    keep a dead build's lock. The lock file stays (removing it would race with a build that is
+    opening it); it holds the pid of the build that has it.
+    """
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+        self.path = db_path.with_name(f".{db_path.name}.lock")
+        self.fd: int | None = None
+
+    def __enter__(self) -> _BuildLock:
+        folder = self.db_path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise BuildError(_folder_failure(folder, error, self.db_path)) from None
+        # Looked at before the lock file is opened: closing any descriptor of it in the process
+        # that holds the lock would release that lock.
+        key = os.path.realpath(self.path)
+        with _HELD_GUARD:
+            if key in _HELD:
+                raise BuildError(f"another build of {self.db_path} is running (pid {os.getpid()}): try again when it has finished")
+            _HELD.add(key)
+        self.key = key
+        try:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as error:
+            self._forget()
+            if self.path.exists():
+                raise BuildError(f"{self.path}: cannot open the build lock ({_reason(error)})") from None
+            raise BuildError(f"{folder}: cannot write in this folder ({_reason(error)}), so {self.db_path.name} cannot be built there") from None
+        if fcntl is not None:
+            try:
+                fcntl.lockf(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as error:
+                # Another process holds it (this one does not: see _HELD), so closing is safe.
+                pid = os.pread(self.fd, 32, 0).decode("ascii", "replace").strip()
+                self._close()
+                self._forget()
+                if error.errno not in (errno.EACCES, errno.EAGAIN):
+                    raise BuildError(f"{self.path}: cannot lock it ({_reason(error)})") from None
+                whose = f" (pid {pid})" if pid.isdigit() else ""
+                raise BuildError(f"another build of {self.db_path} is running{whose}: try again when it has finished") from None
+        with contextlib.suppress(OSError):  # a full disk: the lock holds without its pid
+            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
+        return self
+
+    def _close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # releases the lock
+            self.fd = None
+
+    def _forget(self) -> None:
+        with _HELD_GUARD:
+            _HELD.discard(self.key)
+
+    def __exit__(self, *exc: object) -> None:
+        self._close()
+        self._forget()
+
+
+def _folder_failure(folder: Path, error: OSError, db_path: Path) -> str:
+    """Why the database folder cannot be made: a file in the way, or no permission."""
+    for parent in (folder, *folder.parents):
+        if parent.exists() and not parent.is_dir():
+            return f"{parent}: is a file, not a folder, so it cannot hold {db_path}"
+    return f"{folder}: cannot make this folder for {db_path.name} ({_reason(error)})"

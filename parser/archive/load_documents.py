@@ -4,10 +4,15 @@ project is loaded from when two describe it.
 Every warning row of a document is numbered by :class:`WarningWriter`, whichever stage raised
 it: the parser's warnings first, then the build's own (duplicate projects, place names without a
 code), each with the ``stage`` the registry (:mod:`parser.warnings`) gives its code.
+
+A build without contacts (:func:`without_contacts`) removes the contact person's e-mail and phone
+from the whole record before any row is made of it, not only from the two columns: the text of
+the document (and so its full-text index and the search vocabulary), extra fields, warnings.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlite_utils
@@ -82,6 +87,84 @@ def description_values_row(document_id: str, project: dict[str, Any]) -> dict[st
     }
 
 
+#: What stands where a contact's e-mail or phone was, in a build without contacts.
+REMOVED = "[poistettu / removed]"
+#: The ``@`` of an address as the service writes it to fool harvesters (``(at)``, ``[at]``),
+#: and as a wrap of the page may cut it (``(a t)``).
+_AT = r"(?:@|\s*[(\[]\s*(?:a\s*t|ä\s*t|a)\s*[)\]]\s*)"
+#: What may stand between the digits of a phone number as written: spaces, hyphens, slashes,
+#: dots, brackets (``040-772 8419``, ``(017) 183 300``).
+_PHONE_GAP = r"[\s\-./()]*"
+
+
+def _spaced(text: str) -> str:
+    # A wrap may have put whitespace anywhere inside an address.
+    return r"\s*".join(re.escape(char) for char in text)
+
+
+def contact_patterns(contact: dict[str, Any] | None) -> list[re.Pattern[str]]:
+    """How the contact's e-mail and phone may be written in a document's text.
+
+    Each e-mail address of ``contact.email`` as read (``a@b.fi``) or as the service writes it
+    (``a(at)b.fi``), whitespace allowed inside; each phone number of ``contact.phone`` (five
+    digits or more) with any separators between its digits, or with ``+358`` for its leading
+    ``0``, never as part of a longer number.
+    """
+    patterns: list[re.Pattern[str]] = []
+    if not contact:
+        return patterns
+    for address in re.findall(r"[^\s,;]+@[^\s,;]+", contact.get("email") or ""):
+        local, _, domain = address.partition("@")
+        patterns.append(re.compile(_spaced(local) + _AT + _spaced(domain), re.IGNORECASE))
+    for piece in re.split(r"[,;]|\s/\s|\s(?:ja|tai|och|eller|and|or)\s", contact.get("phone") or ""):
+        digits = re.sub(r"\D", "", piece)
+        if len(digits) < 5:
+            continue
+        rest = _PHONE_GAP.join(digits[1:]) if digits.startswith("0") else None
+        number = _PHONE_GAP.join(digits)
+        if rest is not None:
+            number = rf"(?:{number}|\+{_PHONE_GAP}358{_PHONE_GAP}(?:\(0\){_PHONE_GAP})?{rest})"
+        patterns.append(re.compile(rf"(?<![\d+]){number}(?!\d)"))
+    return patterns
+
+
+def without_contacts(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with its contact person's e-mail and phone removed from every value.
+
+    Wherever they are written, in the text, the title, extra fields, warnings' messages or any
+    other member, they become :data:`REMOVED`; a member of the project that held nothing else
+    (the organisation's phone when it is the person's) becomes ``null``, as the contact's own
+    e-mail and phone do. The name and title of the person stay. ``source`` is left as it is.
+    """
+    project = record.get("project")
+    person = (project or {}).get("contact") or {}
+    if not person.get("email") and not person.get("phone"):
+        return record  # no contact details to remove (an "other" document, say)
+    patterns = contact_patterns(person)
+
+    def scrub(value: Any, *, member: bool) -> Any:
+        if isinstance(value, str):
+            for pattern in patterns:
+                value = pattern.sub(REMOVED, value)
+            return None if member and value.strip() == REMOVED else value
+        if isinstance(value, dict):
+            return {key: scrub(item, member=member) for key, item in value.items()}
+        if isinstance(value, list):
+            return [scrub(item, member=member) for item in value]
+        return value
+
+    cleaned = {key: value if key == "source" else scrub(value, member=False) for key, value in record.items()}
+    if project is not None:
+        # Free text keeps a marker where a value was; a member that was nothing but one is null.
+        cleaned["project"] = {
+            key: value if key in ("texts", "extra_fields") else scrub(project[key], member=True) for key, value in cleaned["project"].items()
+        }
+        contact = cleaned["project"].get("contact")
+        if contact:
+            cleaned["project"]["contact"] = {**contact, "email": None, "phone": None}
+    return cleaned
+
+
 def delete_project(db: sqlite_utils.Database, code: str) -> None:
     """Remove a project and its many-row children."""
     for table in schema.PROJECT_CHILD_TABLES:
@@ -111,6 +194,8 @@ class DocumentLoader:
 
     def add(self, doc_id: str, sha256: str, record: dict[str, Any] | None, error: str | None) -> None:
         """Add one document: ``record`` is its plain-data record (``None`` when it failed)."""
+        if record is not None and not self.include_contacts:
+            record = without_contacts(record)
         self.rows["documents"].append(document_row(doc_id, record, path=doc_id, sha256=sha256, error=error))
         if record is None:
             return
