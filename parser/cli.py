@@ -162,6 +162,13 @@ def build_command(corpus: Path, db_path: Path, full: bool, strict: bool, jobs: i
         error_line(f"{path}: {error}")
     for note in report.notes:
         note_line(note)
+    if not report.nothing_changed:
+        from .publish.serving import remove_stale, serving_note
+
+        remove_stale(db_path)
+        served = serving_note(db_path)
+        if served is not None:
+            note_line(served)
     click.echo(report.summary(), err=True)
     if report.archive_failures or (strict and report.warnings):
         sys.exit(1)
@@ -228,18 +235,45 @@ def serve(db_path: Path, project_dir: Path, host: str, port: int) -> None:
       esr serve --port 8080
       esr serve --db /srv/esr/esr.db --project /srv/esr-arkisto
     """
+    import signal
+
     import uvicorn
 
     from .publish import ProjectFolderError, find_project, make_datasette
+    from .publish.limits import limit_sqlite_heap
+    from .publish.serving import hold_archive
 
     archive = _existing_archive(db_path)
+    if archive.name != "esr.db":
+        raise EsrError(f"{show_path(db_path)}: the archive must be named esr.db (its database is 'esr' in the published addresses): rename it")
     try:
         project = find_project(project_dir)
     except ProjectFolderError as error:
         raise EsrError(str(error)) from None
-    datasette = make_datasette(archive, project)
-    click.echo(f"esr: serving {db_path} at http://{host}:{port}/esr (Ctrl+C stops)", err=True)
-    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
+
+    def stop(signum, frame):
+        # uvicorn shuts down gracefully on SIGTERM, then raises it again with the handler it
+        # found: this one, so that the process exits through the finally below (which removes
+        # the server's folder) instead of dying on the spot. SIGHUP (a closed terminal) too.
+        raise SystemExit(128 + signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+    url = f"http://{host}:{port}/esr"
+    # Process-wide, so here and not in make_datasette: it bounds what SQLite may build for one
+    # request (parser/publish/limits.py), and this process does nothing but serve.
+    limit_sqlite_heap()
+    # The archive as it is now, whatever a rebuild later renames over db_path: every SQL thread
+    # and the /esr.db download read this one file until the server is restarted.
+    with hold_archive(archive, url) as held:
+        if not held.linked:
+            click.echo(f"esr: note: no hard link possible beside {db_path}: serving a copy of it made now ({held.path})", err=True)
+        if not held.marked:
+            click.echo(f"esr: note: {archive.parent} is not writable: esr build cannot tell that this server serves {db_path}", err=True)
+        datasette = make_datasette(held.path, project)
+        click.echo(f"esr: serving {db_path} at {url} (Ctrl+C stops)", err=True)
+        uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
 
 
 @cli.command()

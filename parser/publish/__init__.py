@@ -6,6 +6,9 @@ of the project folder, here the repository. :func:`find_project` checks a folder
 says in one line what is missing, so ``esr serve`` never serves a bare Datasette by mistake.
 :func:`make_datasette` is the one place a Datasette instance is configured: ``esr serve`` runs it
 and the tests talk to it through Datasette's own test client, so both see the same thing.
+Beside it: ``limits.py`` bounds what one request may cost and which SQL it may run (its hooks
+are ``plugins/limits.py``); ``serving.py`` gives ``esr serve`` the archive as it was when the
+server started, and tells ``esr build`` which servers serve an archive.
 """
 
 from __future__ import annotations
