@@ -9,6 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from ..spreadsheet import neutralise_row
 from ..records import Document
 
 SCHEMA_FILE = "record.schema.json"
@@ -29,7 +30,13 @@ def exportable(db: sqlite_utils.Database) -> list[str]:
 
 
 def export_archive(db_path: Path, output: Path, output_format: str) -> Iterator[tuple[Path, int]]:
-    """Write one file per table and view; yield each file with its row count."""
+    """Write one file per table and view; yield each file with its row count.
+
+    CSV is for spreadsheets: every cell goes through
+    :func:`parser.spreadsheet.neutralise_cell`, the rule the server's CSV follows too (a
+    text that a spreadsheet would run as a formula gets a ``'`` in front; numbers stay numbers).
+    JSON Lines are for programs and keep every value exactly.
+    """
     output.mkdir(parents=True, exist_ok=True)
     schema_path = output / SCHEMA_FILE
     schema_path.write_text(json.dumps(record_schema(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -45,9 +52,9 @@ def export_archive(db_path: Path, output: Path, output_format: str) -> Iterator[
         with open(path, "w", encoding="utf-8", newline="") as file:
             if output_format == "csv":
                 writer = csv.writer(file)
-                writer.writerow(columns)
+                writer.writerow(neutralise_row(columns))
                 for row in cursor:
-                    writer.writerow(row)
+                    writer.writerow(neutralise_row(row))
                     rows += 1
             else:
                 for row in cursor:

@@ -1,0 +1,97 @@
+"""Every CSV the server sends is safe to open in a spreadsheet: no cell becomes a formula.
+
+Datasette 0.65 writes CSV in one place (``DataView.as_csv`` in datasette/views/base.py: the
+``.csv`` of a table, a view, a row, a canned query or an SQL query, one page or every row with
+``_stream=on``, shown or downloaded with ``_dl=on``) with the csv module, straight from the
+rows, and has no hook for it: ``render_cell`` is for HTML only, and an output renderer named
+``csv`` is never called (``.csv`` is handled before the renderers). So this ``asgi_wrapper``
+rewrites the response of every ``.csv`` request as it streams, record by record, through
+:class:`parser.spreadsheet.CsvNeutraliser`, the same rule ``esr export --format csv``
+applies (:func:`parser.spreadsheet.neutralise_cell`). JSON and the JSON Lines route are
+not touched.
+
+Two more things of Datasette's CSV are set right here:
+
+* ``_trace`` on a ``.csv`` makes Datasette wrap the CSV in an HTML page (even with ``_dl=on``,
+  as ``<table>.csv``), which would bypass the rewriting; it is a debugging aid, dropped here;
+* a stream that fails after its first page (the SQL time limit on a later page) has already
+  sent its 200; Datasette then ends the file with the Python text of the exception. That text
+  is replaced by one last row saying, in Finnish and English, that rows are missing.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from datasette import hookimpl
+
+from parser.publish.errors import download_interrupted
+from parser.spreadsheet import CsvNeutraliser, csv_record
+
+#: Content types of Datasette's CSV responses (text/csv with _dl=on).
+_CSV_TYPES = (b"text/csv", b"text/plain")
+
+
+def _path(scope) -> str:
+    raw_path = scope.get("raw_path")
+    # Datasette routes on the raw path (datasette/app.py, DatasetteRouter.__call__).
+    path = raw_path.decode("latin-1") if raw_path else scope.get("path", "")
+    return path.partition("?")[0]
+
+
+def _without_trace(query_string: bytes) -> bytes:
+    kept = [
+        part
+        for part in query_string.split(b"&")
+        if urllib.parse.unquote_plus(part.partition(b"=")[0].decode("latin-1")) != "_trace"
+    ]
+    return b"&".join(kept)
+
+
+def _header(headers, name: bytes) -> bytes:
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return b""
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Neutralise every cell of every CSV response (and drop ``_trace`` from CSV requests)."""
+
+    def wrap(app):
+        async def neutralised(scope, receive, send):
+            if scope.get("type") != "http" or not _path(scope).endswith(".csv"):
+                await app(scope, receive, send)
+                return
+            query_string = scope.get("query_string") or b""
+            if b"_trace" in query_string:
+                scope = dict(scope, query_string=_without_trace(query_string))
+            rewriter: CsvNeutraliser | None = None
+
+            async def send_neutralised(message):
+                nonlocal rewriter
+                if message["type"] == "http.response.start":
+                    headers = list(message.get("headers") or [])
+                    content_type = _header(headers, b"content-type").lower()
+                    if message.get("status") == 200 and content_type.startswith(_CSV_TYPES):
+                        rewriter = CsvNeutraliser()
+                        # The rewritten body has another length.
+                        headers = [(key, value) for key, value in headers if key.lower() != b"content-length"]
+                        message = dict(message, headers=headers)
+                elif message["type"] == "http.response.body" and rewriter is not None:
+                    body = rewriter.feed(message.get("body") or b"")
+                    if not message.get("more_body", False):
+                        rest = rewriter.finish()
+                        if rest.strip():
+                            # Datasette writes every row with its line end, so text without one
+                            # is what it wrote after a failure (see the module's docstring).
+                            body += csv_record([download_interrupted(rest)]).encode("utf-8")
+                    message = dict(message, body=body)
+                await send(message)
+
+            await app(scope, receive, send_neutralised)
+
+        return neutralised
+
+    return wrap
