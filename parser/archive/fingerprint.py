@@ -15,7 +15,7 @@ import hashlib
 import importlib.metadata
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 #: The modules whose output the archive stores row by row: the parse of one file (run in the
@@ -56,11 +56,23 @@ def _module_file(name: str, root: Path) -> Path | None:
     return None
 
 
+def _statements(tree: ast.AST) -> Iterator[ast.stmt]:
+    """Every statement of a module, nested ones included (imports are statements, so the
+    expressions, most of a module's nodes, need not be walked)."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+                yield child
+                pending.append(child)
+
+
 def _imported_names(path: Path, name: str) -> set[str]:
     """Every module name ``path`` (the module ``name``) imports, absolute, wherever it imports it."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_bytes(), filename=str(path))):
+    for node in _statements(ast.parse(path.read_bytes(), filename=str(path))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

@@ -30,7 +30,8 @@ class PlaceMatcher:
     @classmethod
     def from_db(cls, db: sqlite_utils.Database) -> PlaceMatcher:
         """The matcher for the key loaded in the archive (none loaded: nothing matches)."""
-        rows = [MunicipalityRow(**row) for row in db.query("select * from municipalities")]
+        # The rows were validated when they were loaded: construct them as they are.
+        rows = [MunicipalityRow.model_construct(**row) for row in db.query("select * from municipalities")]
         return cls(PlaceIndex(rows) if rows else None)
 
     def match(self, level: str, name: str, year: int | None) -> PlaceResult | None:
