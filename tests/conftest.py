@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,15 @@ def expected_record(stem: str) -> dict:
     return json.loads((EXPECTED / f"{stem}.json").read_text(encoding="utf-8"))
 
 
+@functools.cache
+def official_list_rows(name: str) -> tuple:
+    """The repaired rows of one shipped official list (``corpus/reference/NAME``), once per test
+    process: several modules read all 22,821 rows, none may change them."""
+    from parser.reference.project_lists import repair_project_list
+
+    return tuple(repair_project_list(CORPUS / "reference" / name))
+
+
 @pytest.fixture(params=SAMPLES)
 def sample(request) -> str:
     return request.param
@@ -45,11 +56,24 @@ def built_archive_and_report(tmp_path_factory):
     22,821 rows of the official lists), with the build's report. Shared by every test that only
     reads the archive (tests/test_archive.py, the publish, serve, browser and export tests): never
     write to it."""
+    import fcntl
+    import pickle
+
     from parser.archive.build import build
 
-    folder = tmp_path_factory.mktemp("built")
-    db = folder / "esr.db"
-    report = build(CORPUS, db)
+    # With pytest-xdist every worker is a process of its own: the first to get here builds, the
+    # others wait for it and read the same file (the base temp folder's parent is the run's).
+    shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else tmp_path_factory.getbasetemp()
+    folder = shared / "built-archive"
+    folder.mkdir(exist_ok=True)
+    db, saved = folder / "esr.db", folder / "report.pickle"
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if saved.is_file():
+            report = pickle.loads(saved.read_bytes())
+        else:
+            report = build(CORPUS, db)
+            saved.write_bytes(pickle.dumps(report))
     assert report.failed == 0
     return db, report
 

@@ -7,22 +7,20 @@ from collections import Counter
 import pytest
 
 from parser.reference.authorities import AREAS, NATIONAL, authority_area, normalise_authority
-from parser.reference.project_lists import repair_project_list
 
-from .conftest import CORPUS
+from .conftest import official_list_rows
 
-LISTS = CORPUS / "reference"
 POHJOIS_POHJANMAA_ELY = "Pohjois-Pohjanmaan elinkeino-, liikenne- ja ympäristökeskus"
 
 
 @pytest.fixture(scope="module")
 def rows_2014():
-    return repair_project_list(LISTS / "projektilista-2014-2020-snapshot.csv")
+    return official_list_rows("projektilista-2014-2020-snapshot.csv")
 
 
 @pytest.fixture(scope="module")
 def rows_2007():
-    return repair_project_list(LISTS / "projektilista-2007-2013.csv")
+    return official_list_rows("projektilista-2007-2013.csv")
 
 
 @pytest.mark.parametrize(

@@ -26,8 +26,9 @@ from parser.reference.project_lists import (
     LAYOUT_2014,
     ProjectListRow,
     list_summary,
-    repair_project_list,
 )
+
+from .conftest import official_list_rows
 
 LIST_FOLDER = Path(__file__).resolve().parent.parent / "corpus" / "reference"
 AMOUNTS = ("eu_state_granted", "eu_state_realised", "public_planned", "public_realised")
@@ -445,8 +446,8 @@ def test_hostile_tables_are_refused() -> None:
 @pytest.fixture(scope="module")
 def csv_rows() -> dict[str, ProjectListRow]:
     rows = [
-        *repair_project_list(LIST_FOLDER / "projektilista-2007-2013.csv"),
-        *repair_project_list(LIST_FOLDER / "projektilista-2014-2020-snapshot.csv"),
+        *official_list_rows("projektilista-2007-2013.csv"),
+        *official_list_rows("projektilista-2014-2020-snapshot.csv"),
     ]
     return {row.code: row for row in rows if row.code in {"S10324", "S10673", "A70302", "S20334", "A71334"}}
 
