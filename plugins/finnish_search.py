@@ -147,18 +147,25 @@ def startup(datasette):
     return inner
 
 
-#: The title column shown for a row of each searchable table.
-TITLES = {"projects": "name", "documents": "title", "eura2021_projects": "name"}
+#: What /haku and the ``haku`` query search, in this order: every project once (its name,
+#: implementer and texts, whether it has a description, a list row or a EURA 2021 row), then the
+#: documents that describe no project (the other indexes hold each project's own texts, so a
+#: description document would repeat its project under a generic title). Source table -> (its
+#: title column, where clause on its rows ``t``).
+HAKU_SOURCES = {
+    "project_index": ("name", "1"),
+    "documents": ("title", "t.kind = 'other'"),
+}
 
 HAKU_SQL = "\nunion all\n".join(
     f"""select * from (
-  select '{source}' as source, t.[{spec.key}] as key, t.[{TITLES[source]}] as title,
-    snippet([{spec.name}], -1, '[', ']', '…', 12) as excerpt
-  from [{spec.name}] join [{source}] t on t.rowid = [{spec.name}].rowid
-  where [{spec.name}] match finnish_fts(:q)
-  order by [{spec.name}].rank
+  select '{source}' as source, t.[{SEARCH_TABLES[source].key}] as key, t.[{title}] as title,
+    snippet([{SEARCH_TABLES[source].name}], -1, '[', ']', '…', 12) as excerpt
+  from [{SEARCH_TABLES[source].name}] join [{source}] t on t.rowid = [{SEARCH_TABLES[source].name}].rowid
+  where [{SEARCH_TABLES[source].name}] match finnish_fts(:q) and {where}
+  order by [{SEARCH_TABLES[source].name}].rank
 )"""
-    for source, spec in SEARCH_TABLES.items()
+    for source, (title, where) in HAKU_SOURCES.items()
 )
 
 
@@ -199,14 +206,17 @@ async def _search_everything(datasette, database: str, q: str, rows: int = PAGE_
     result: dict[str, Any] = {"q": q, "database": database, "tables": []}
     if not q or normalise_query(q) == NOTHING:
         return result
-    for source, spec in SEARCH_TABLES.items():
+    for source, (title, where) in HAKU_SOURCES.items():
+        spec = SEARCH_TABLES[source]
         fts = spec.name
-        count = (await db.execute(f"select count(*) from [{fts}] where [{fts}] match finnish_fts(:q)", {"q": q})).rows[0][0]
+        count = (await db.execute(
+            f"select count(*) from [{fts}] join [{source}] t on t.rowid = [{fts}].rowid where [{fts}] match finnish_fts(:q) and {where}", {"q": q}
+        )).rows[0][0]
         found = await db.execute(
-            f"""select t.[{spec.key}] as key, t.[{TITLES[source]}] as title,
+            f"""select t.[{spec.key}] as key, t.[{title}] as title,
                   snippet([{fts}], -1, char(2), char(3), '…', 24) as excerpt
                 from [{fts}] join [{source}] t on t.rowid = [{fts}].rowid
-                where [{fts}] match finnish_fts(:q) order by [{fts}].rank limit {int(rows)}""",
+                where [{fts}] match finnish_fts(:q) and {where} order by [{fts}].rank limit {int(rows)}""",
             {"q": q},
         )
         result["tables"].append({
@@ -216,7 +226,7 @@ async def _search_everything(datasette, database: str, q: str, rows: int = PAGE_
                 {
                     "key": row["key"],
                     "title": row["title"] or row["key"],
-                    "url": datasette.urls.row(database, source, tilde_encode(str(row["key"]))),
+                    "url": datasette.urls.row(database, "projects" if source == "project_index" else source, tilde_encode(str(row["key"]))),
                     "excerpt": _pieces(row["excerpt"]),
                 }
                 for row in found.rows

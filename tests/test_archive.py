@@ -96,6 +96,9 @@ def test_row_counts_of_every_table(archive):
         "eura2021_projects": 0,  # nothing imported
         "fetch_log": 0,  # nothing harvested
         "document_versions": 0,
+        "project_index": 22822,  # every list code, and S21736, which the 2016 snapshot predates
+        "organisation_index": archive.execute("select count(distinct organisation_key) from organisation_projects").fetchone()[0],
+        "organisation_projects": 22821,  # one implementer per indexed project (one list row has none), no co-implementers
         "municipalities": 4365,
         "build_info": 4,  # parser and search fingerprints, reference hashes, contacts
     }
@@ -323,7 +326,7 @@ def test_build_command_exit_codes_and_summary(tmp_path):
     failed = esr("build", str(corpus), "--db", str(tmp_path / "esr.db"), cwd=ROOT)
     assert failed.returncode == 1
     assert "Traceback" not in failed.stderr
-    assert f"esr: error: broken.pdf: " in failed.stderr
+    assert "esr: error: broken.pdf: " in failed.stderr
 
 
 def test_missing_corpus_is_a_clear_error(tmp_path):

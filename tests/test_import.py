@@ -84,7 +84,7 @@ def test_the_build_loads_every_2021_2027_project_from_the_newest_export(tmp_path
     assert [tuple(row) for row in changes] == [("public_realised", 154321, 200000), ("status", "Käynnissä", "Päättynyt")]
     # The summary is searchable.
     found = db.execute(
-        "select code from eura2021_projects_fts join eura2021_projects t on t.rowid = eura2021_projects_fts.rowid "
-        "where eura2021_projects_fts match 'puun'"
+        "select code from project_index_fts join project_index t on t.rowid = project_index_fts.rowid "
+        "where project_index_fts match 'puun'"
     ).fetchall()
     assert [tuple(row) for row in found] == [("A80456",)]

@@ -41,6 +41,7 @@ from .. import search
 from ..runner import Limits, Outcome, parse_files
 from . import schema
 from ..corpus import LIST_PERIODS, MUNICIPALITY_KEY, REFERENCE_FILES, REFERENCE_FOLDER, file_sha256, list_pages, reference_files, scan_corpus
+from .project_index import rebuild_project_index
 from .load_reference import data_files, load_fetch_log, load_municipalities, load_project_lists, rebuild_document_versions
 from .place_codes import PlaceMatcher, match_project_places
 from .fingerprint import rows_fingerprint, search_fingerprint
@@ -308,6 +309,7 @@ def _build(
                 match_project_places(db, matcher, None if references_changed else loader.new_projects)
                 rebuild_organisations(db)
                 rebuild_document_versions(db)
+                rebuild_project_index(db)
                 db["build_info"].upsert_all([{"key": k, "value": v} for k, v in sorted(info.items())], pk="key")
             # A full build makes the FTS tables in one pass (their triggers then keep them up
             # to date); every build brings the Finnish search vocabulary up to date.

@@ -28,6 +28,7 @@ ROW_MODULES = (
     "parser.archive.load_documents",
     "parser.archive.load_reference",
     "parser.archive.place_codes",
+    "parser.archive.project_index",
 )
 #: Distributions whose output rows hold: text from PDFs, patterns, validation, check digits.
 ROW_LIBRARIES = ("pypdfium2", "pdfplumber", "pdfminer.six", "regex", "pydantic", "python-stdnum", "PyYAML")

@@ -21,6 +21,7 @@ from ..corpus import (
 )
 from ..harvest.log import read_log
 from ..reference.list_pages import ListPageError, read_list_page
+from ..reference.authorities import normalise_authority
 from ..reference.places import municipality_key
 from ..reference.project_lists import repair_project_list
 from . import schema
@@ -107,6 +108,8 @@ def load_project_lists(db: sqlite_utils.Database, corpus: Path) -> dict[str, int
     notes: list[str] = []
     for source in list_sources(corpus):
         rows, full = _list_rows(source, notes)
+        for row in rows:
+            row["authority"] = normalise_authority(row.get("managing_authority"))
         counts["lists"] += 1
         counts["rows"] += len(rows)
         counts["flagged"] += sum(1 for row in rows if row.get("flag"))

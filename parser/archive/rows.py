@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..records import Document, Project, unwrap_optional
+from ..reference.authorities import normalise_authority
 
 #: Groups whose members keep their own name as a column.
 _UNPREFIXED = frozenset({"funding", "texts"})
@@ -70,6 +71,7 @@ def project_row(project: dict[str, Any], document_id: str) -> dict[str, Any]:
     """The ``projects`` row of a project (as dumped by pydantic in JSON mode)."""
     row = {column: _sql_value(_get(project, path)) for path, column, _ in PROJECT_COLUMNS}
     row["document_id"] = document_id
+    row["authority"] = normalise_authority(project.get("managing_authority"))
     return row
 
 

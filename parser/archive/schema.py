@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from .project_index import COLUMNS as INDEX_COLUMNS
 from .rows import PROJECT_COLUMNS
 
 
@@ -34,12 +35,14 @@ DOCUMENTS = TableSchema(
 
 PROJECTS = TableSchema(
     "projects",
-    {"code": str, **{column: kind for _, column, kind in PROJECT_COLUMNS if column != "code"}, "document_id": str},
+    # ``authority``: the managing authority's one name (parser.reference.authorities), for facets
+    # and totals; ``managing_authority`` keeps the spelling of the document.
+    {"code": str, **{column: kind for _, column, kind in PROJECT_COLUMNS if column != "code"}, "document_id": str, "authority": str},
     pk="code",
     foreign_keys=(("document_id", "documents", "id"), ("implementer_business_id", "organisations", "business_id")),
     indexes=(
         "fund", "period", "managing_authority", "status", "priority_axis_number", "specific_objective_number",
-        "implementer_business_id", "implementer_type", "start_date", "end_date", "document_id",
+        "implementer_business_id", "implementer_type", "start_date", "end_date", "document_id", "authority",
     ),
 )
 
@@ -112,6 +115,8 @@ _LIST_COLUMNS = {
     "managing_authority": str, "status": str, "start_date": str, "end_date": str, "implementer_name": str,
     "eu_state_granted": float, "eu_state_realised": float, "public_planned": float, "public_realised": float,
     "source_list": str, "list_date": str, "line": int, "repair": str, "flag": str, "raw": str, "period": str,
+    # The managing authority's one name, for facets and totals (issue 10); the spelling stays.
+    "authority": str,
 }
 
 #: Per code, the row of the newest official list that has it (a CSV export, a harvested list
@@ -120,7 +125,7 @@ PROJECT_LIST = TableSchema(
     "project_list",
     _LIST_COLUMNS,
     pk="code",
-    indexes=("period", "fund", "managing_authority", "status", "priority_axis_number", "programme_section", "source_list", "flag", "start_date"),
+    indexes=("period", "fund", "managing_authority", "authority", "status", "priority_axis_number", "programme_section", "source_list", "flag", "start_date"),
 )
 
 #: Every older list row of a code: how the official figures moved.
@@ -148,6 +153,34 @@ EURA2021_PROJECTS = TableSchema(
     },
     pk="code",
     indexes=("fund", "managing_authority", "status", "priority_axis", "implementer_business_id", "source"),
+)
+
+#: Every project the archive knows (a description, an official list, the EURA 2021 export): one
+#: row per code, each value from the best source, with a place (see parser.archive.project_index).
+PROJECT_INDEX = TableSchema(
+    "project_index",
+    dict(INDEX_COLUMNS),
+    pk="code",
+    indexes=("period", "fund", "authority", "status", "region", "region_kind", "region_source", "implementer_key",
+             "implementer_business_id", "values_from", "start_date"),
+)
+
+#: Every organisation that implements a project: by business ID where one is known, else by its
+#: normalised name (``key`` ``nimi:<name>``), with totals of its projects.
+ORGANISATION_INDEX = TableSchema(
+    "organisation_index",
+    {"key": str, "business_id": str, "name": str, "projects": int, "described_projects": int, "listed_projects": int,
+     "eu_state_granted": float, "eu_state_realised": float, "public_planned": float, "public_realised": float},
+    pk="key",
+    indexes=("business_id", "name"),
+)
+
+#: Which organisation implements (or co-implements) which project, and how that was known.
+ORGANISATION_PROJECTS = TableSchema(
+    "organisation_projects",
+    {"organisation_key": str, "project_code": str, "role": str, "matched_by": str},
+    pk=("organisation_key", "project_code", "role"),
+    indexes=("project_code", "organisation_key"),
 )
 
 #: Every request ``esr fetch`` made, as its log has it (failures too).
@@ -206,7 +239,8 @@ BUILD_INFO = TableSchema("build_info", {"key": str, "value": str}, pk="key")
 TABLES = (
     DOCUMENTS, ORGANISATIONS, PROJECTS, CO_IMPLEMENTERS, PROJECT_AREAS, INDICATORS, HORIZONTAL_RATINGS,
     SUSTAINABILITY_SCORES, EXTRA_FIELDS, PARSE_WARNINGS, DESCRIPTION_VALUES, PROJECT_LIST, PROJECT_LIST_HISTORY,
-    EURA2021_PROJECTS, FETCH_LOG, DOCUMENT_VERSIONS, MUNICIPALITIES, BUILD_INFO,
+    EURA2021_PROJECTS, FETCH_LOG, DOCUMENT_VERSIONS, PROJECT_INDEX, ORGANISATION_INDEX, ORGANISATION_PROJECTS,
+    MUNICIPALITIES, BUILD_INFO,
 )
 PROJECT_CHILD_TABLES = (CO_IMPLEMENTERS, PROJECT_AREAS, INDICATORS, HORIZONTAL_RATINGS, SUSTAINABILITY_SCORES, EXTRA_FIELDS)
 

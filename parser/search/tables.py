@@ -27,8 +27,11 @@ SEARCH_TABLES: dict[str, SearchTable] = {
          "final_report_summary", "communication_plan", "dissemination_plan"),
     ),
     "documents": SearchTable("documents_fts", "documents", "id", ("title", "text")),
-    # 2021–2027 projects have no description documents yet: their export's summary is their text.
-    "eura2021_projects": SearchTable("eura2021_projects_fts", "eura2021_projects", "code", ("name", "implementer_name", "summary")),
+    # Every project the archive knows, once, by its name, implementer and (where there is one)
+    # its description's texts or its EURA 2021 summary: what /haku searches.
+    "project_index": SearchTable("project_index_fts", "project_index", "code", ("name", "implementer_name", "search_text")),
+    # The official lists as they are, for the ?_search= box of project_list.
+    "project_list": SearchTable("project_list_fts", "project_list", "code", ("name", "implementer_name", "managing_authority")),
 }
 
 #: The rows' tokenizer: words of letters and digits, lower-cased, ``ä``/``ö``/``å`` kept.
