@@ -23,54 +23,11 @@ A failed download is an HTTP error, never a 200 that looks complete:
 from __future__ import annotations
 
 import json
-import urllib.parse
 
 from datasette import hookimpl
-from datasette.utils import tilde_encode
-from datasette.utils.asgi import AsgiStream, Response
+from datasette.utils.asgi import AsgiStream
 
-#: Parameters of the page that the stream sets itself.
-_OWN = frozenset({"_next", "_size", "_shape", "_stream", "_nl", "_dl", "_format", "_json", "_nocount", "_nofacet", "_nosuggest"})
-#: What every page is asked for beside the request's own filters: no count, facets or suggestions.
-_LEAN = [("_shape", "objects"), ("_size", "max"), ("_nocount", "1"), ("_nofacet", "1"), ("_nosuggest", "1")]
-
-
-def _message(response) -> str:
-    """The error message of a failed page: its JSON ``error``, else the start of its text."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("error"), str):
-        return body["error"]
-    return response.text[:1000]
-
-
-def _failed_first_page(response) -> Response:
-    """The answer to a download whose first page failed: that page's status and JSON error."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and "error" in body:
-        return Response(response.text, status=response.status_code, content_type="application/json; charset=utf-8")
-    return Response.json({"ok": False, "error": _message(response), "status": response.status_code}, status=response.status_code)
-
-
-def _unknown_columns(pairs, columns) -> list[str]:
-    """The columns the filters of ``pairs`` name that the table does not have. Datasette reads
-    a parameter as a filter as its table view does (one that does not start with ``_``, or has
-    ``__``: ``column__lookup``) and answers a filter on a missing column with no rows, since
-    SQLite takes the unknown ``"column"`` for a string."""
-    known = set(columns) | {"rowid"}
-    unknown = []
-    for key, _ in pairs:
-        if key.startswith("_") and "__" not in key:
-            continue
-        column = key.rsplit("__", 1)[0] if "__" in key else key
-        if column not in known and column not in unknown:
-            unknown.append(column)
-    return unknown
+from parser.publish.downloads import WalkError, rows, start
 
 
 def _error_line(message: str, status: int) -> str:
@@ -80,49 +37,17 @@ def _error_line(message: str, status: int) -> str:
 
 async def json_lines(datasette, request):
     """Stream the rows of ``/database/table`` with the request's own filters."""
-    database = request.url_vars["database"]
-    table = request.url_vars["table"]
-    try:
-        db = datasette.get_database(database)
-    except KeyError:
-        return Response.text("Tuntematon tietokanta / unknown database\n", status=404)
-    if not (await db.table_exists(table) or table in await db.view_names()):
-        return Response.text("Tuntematon taulu / unknown table\n", status=404)
-    kept = [(k, v) for k, v in urllib.parse.parse_qsl(request.query_string, keep_blank_values=True) if k not in _OWN]
-    path = f"/{tilde_encode(database)}/{tilde_encode(table)}.json"
-
-    async def fetch(next_token):
-        params = [*kept, *_LEAN] + ([("_next", next_token)] if next_token else [])
-        return await datasette.client.get(path + "?" + urllib.parse.urlencode(params))
-
-    unknown = _unknown_columns(kept, await db.table_columns(table))
-    if unknown:
-        names = ", ".join(unknown)
-        fi = f"Taulussa {table} ei ole saraketta {names}: suodatin ei voi rajata sen mukaan."
-        en = f"The table {table} has no column {names}: no filter can use it."
-        return Response.json({"ok": False, "error": f"{fi} / {en}", "error_fi": fi, "error_en": en, "status": 400}, status=400)
-    # The first page decides the status: a bad request is an error, not an empty attachment.
-    first = await fetch(None)
-    if first.status_code != 200:
-        return _failed_first_page(first)
+    refused, started = await start(datasette, request)
+    if refused is not None:
+        return refused
+    database, table, kept, first, _ = started
 
     async def stream(writer):
-        response = first
-        while True:
-            if response.status_code != 200:
-                await writer.write(_error_line(_message(response), response.status_code))
-                return
-            page = response.json()
-            for row in page.get("rows", []):
+        try:
+            async for row in rows(datasette, database, table, kept, first):
                 await writer.write(json.dumps(row, ensure_ascii=False) + "\n")
-            next_token = page.get("next")
-            if not next_token:
-                return
-            try:
-                response = await fetch(next_token)
-            except Exception as error:  # noqa: BLE001 - the 200 is sent: say so in the stream
-                await writer.write(_error_line(f"{type(error).__name__}: {error}", 500))
-                return
+        except WalkError as error:
+            await writer.write(_error_line(str(error), error.status))
 
     filename = f"{table}.jsonl"
     headers = {"content-disposition": f'attachment; filename="{filename}"'} if request.args.get("_dl") else {}
