@@ -211,6 +211,22 @@ class EsrError(click.ClickException):
         click.echo(f"esr: error: {self.format_message()}", err=True)
 
 
+def _contacts_included(archive: Path) -> bool:
+    """Whether an archive was built with the contact persons' e-mails and phones (its build_info
+    says; an archive that does not say is taken to hold them)."""
+    import sqlite3
+
+    try:
+        connection = sqlite3.connect(f"file:{archive}?mode=ro", uri=True)
+        try:
+            row = connection.execute("select value from build_info where key = 'contacts'").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return True
+    return row is None or row[0] != "left out"
+
+
 def _existing_archive(db_path: Path) -> Path:
     if not db_path.is_file():
         raise EsrError(f"no archive at {db_path}: run 'esr build' first")
@@ -222,7 +238,8 @@ def _existing_archive(db_path: Path) -> Path:
 @click.option("--project", "project_dir", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="The folder holding metadata.yml, dashboards.yml, plugins/ and templates/ (the repository).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (localhost only by default).")
 @click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on (0: any free port).")
-def serve(db_path: Path, project_dir: Path, host: str, port: int) -> None:
+@click.option("--public", is_flag=True, help="Serve the public: only an archive built with --no-contacts (arbitrary SQL and the /esr.db download would show the contact persons otherwise).")
+def serve(db_path: Path, project_dir: Path, host: str, port: int, public: bool) -> None:
     """Serve the archive in Datasette, read-only, with the project's metadata and plugins.
 
     The publication's files (metadata.yml, dashboards.yml, plugins/, templates/) are read from
@@ -234,6 +251,7 @@ def serve(db_path: Path, project_dir: Path, host: str, port: int) -> None:
       esr serve
       esr serve --port 8080
       esr serve --db /srv/esr/esr.db --project /srv/esr-arkisto
+      esr serve --public --host 0.0.0.0   (an archive built with --no-contacts)
     """
     import signal
 
@@ -246,6 +264,11 @@ def serve(db_path: Path, project_dir: Path, host: str, port: int) -> None:
     archive = _existing_archive(db_path)
     if archive.name != "esr.db":
         raise EsrError(f"{show_path(db_path)}: the archive must be named esr.db (its database is 'esr' in the published addresses): rename it")
+    if public and _contacts_included(archive):
+        raise EsrError(
+            f"{show_path(db_path)} holds the contact persons' e-mails and phones: a public server serves only an archive "
+            "built without them (esr build --no-contacts)"
+        )
     try:
         project = find_project(project_dir)
     except ProjectFolderError as error:

@@ -11,6 +11,8 @@ import pytest
 
 from parser.publish import ProjectFolderError, find_project, load_metadata
 
+import json
+
 from .conftest import ROOT
 
 
@@ -55,3 +57,41 @@ def test_the_repository_is_a_project_folder_and_its_metadata_merges_the_dashboar
 def test_the_package_does_not_look_for_its_files_beside_itself():
     source = (ROOT / "parser" / "publish" / "__init__.py").read_text(encoding="utf-8")
     assert "__file__" not in source
+
+
+def test_a_public_server_refuses_an_archive_with_contacts(tmp_path, archive):
+    result = esr("serve", "--db", str(archive), "--port", "0", "--public", cwd=ROOT)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"esr: error: {archive} holds the contact persons' e-mails and phones: a public server serves only an archive "
+        "built without them (esr build --no-contacts)"
+    ]
+
+
+def test_a_public_server_serves_an_archive_built_without_contacts(tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(ROOT / "corpus" / "S10962.txt", corpus / "S10962.txt")
+    db = tmp_path / "db" / "esr.db"
+    assert esr("build", str(corpus), "--db", str(db), "--no-contacts", cwd=ROOT).returncode == 0
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "parser", "serve", "--db", str(db), "--port", str(port), "--public"], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/esr/projects.json?_shape=array", timeout=1) as response:
+                    rows = json.loads(response.read())
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert [(row["code"], row["contact_email"], row["contact_phone"]) for row in rows] == [("S10962", None, None)]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
