@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import re
 
-from datasette import Response, hookimpl
-from datasette.utils import add_cors_headers, tilde_decode, urlsafe_components
+from datasette import hookimpl
+from datasette.utils import tilde_decode, urlsafe_components
 
 from parser.publish import errors
 
@@ -111,30 +111,6 @@ async def check_request(datasette, scope) -> errors.ClientError | None:
     return None
 
 
-async def error_response(datasette, path: str, error: errors.ClientError) -> Response:
-    """The answer to a request for ``path`` that failed with ``error``, in its format."""
-    headers = {}
-    if datasette.cors:
-        add_cors_headers(headers)
-    form = errors.response_format(path)
-    if form == "json":
-        return Response.json(errors.as_json(error), status=error.status, headers=headers)
-    if form == "text":
-        return Response.text(errors.as_text(error), status=error.status, headers=headers)
-    # As Datasette's own handler renders its error page (datasette/handle_exception.py).
-    template = datasette.jinja_env.select_template([f"{error.status}.html", "error.html"])
-    context = {
-        **errors.as_json(error),
-        "error": f"{error.fi} / {error.en}",
-        "title_fi": error.title_fi,
-        "title_en": error.title_en,
-        "urls": datasette.urls,
-        "app_css_hash": datasette.app_css_hash(),
-        "menu_links": list,  # no menu on an error page, as in Datasette's own
-    }
-    return Response.html(await template.render_async(context), status=error.status, headers=headers)
-
-
 @hookimpl
 def asgi_wrapper(datasette):
     """Answer a request Datasette would fail on with its 4xx before Datasette sees it."""
@@ -146,7 +122,7 @@ def asgi_wrapper(datasette):
                 if error is not None:
                     raw_path = scope.get("raw_path") or b""
                     path = raw_path.decode("latin-1") if raw_path else scope.get("path", "")
-                    response = await error_response(datasette, path, error)
+                    response = await errors.error_response(datasette, path, error)
                     await response.asgi_send(send)
                     return
             await app(scope, receive, send)
@@ -183,6 +159,6 @@ def handle_exception(datasette, request, exception):
         found = error
         if errors.is_sort_error(exception):
             found = errors.with_sortable_columns(found, await _sortable_columns(datasette, request))
-        return await error_response(datasette, request.path, found)
+        return await errors.error_response(datasette, request.path, found)
 
     return inner

@@ -8,12 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from parser.cli import cli
 
-from .conftest import CORPUS, ROOT, SAMPLES, expected_record, sample_path
+from .conftest import ROOT, SAMPLES, expected_record
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
 

@@ -242,7 +242,7 @@ def test_the_official_list_and_the_label_of_an_organisation_are_neutralised(host
 def test_json_and_json_lines_stay_exact(hostile_datasette):
     as_json = fetch(hostile_datasette, "/esr/projects.json?_shape=array").json()
     assert {row["code"]: row["name"] for row in as_json} == NAMES
-    row = fetch(hostile_datasette, "/esr/projects/S10962.json?_shape=array").json()[0]
+    row = fetch(hostile_datasette, "/esr/projects.json?code=S10962&_shape=array").json()[0]
     assert row["eu_state_granted"] == -2 and row["project_type"] == "-2"
     assert row["implementer_name"] == OTHER["implementer_name"] and row["contact_title"] == OTHER["contact_title"]
     lines = fetch(hostile_datasette, "/-/jsonl/esr/projects").text.splitlines()

@@ -1,5 +1,5 @@
 """The published pages, server-side: the funding dashboard (dashboards.yml) and the project page
-(templates/row-esr-projects.html with plugins/project_page.py), through Datasette's test client
+(templates/esr-project.html with plugins/pages.py), through Datasette's test client
 and, for each chart, its SQL run straight against the archive with and without filters.
 
 Expected figures are the sample documents' own (corpus/*.txt, section "Projektin julkinen
@@ -419,24 +419,26 @@ def test_project_page_places_and_indicators(datasette):
     assert "Seutukunnat – Sub-regions Koillis-Savon Varkauden Sisä-Savon Ylä-Savon Kuopion" in text
     # Nilsiä merged into Kuopio in 2013: its name is shown, without a code.
     assert "Nilsiä (ei tunnistettu – not matched)" in text
-    assert 'href="/esr/project_areas?level=municipality&amp;code=297"' in page
+    assert 'href="/esr/alueet/kunta/297"' in page
     assert "Osallistuvat henkilöt – Participants 14 12 67 62" in text
     assert "Tasa-arvo – Equality Tasa-arvopainotteinen projekti" in text
     page = project_page(datasette, "S20334")
     assert "Osallistuvat yritykset – Participating enterprises 2 – 5 –" in text_of(page)
 
 
-def test_project_page_keeps_the_row_table_and_other_pages_are_unchanged(datasette):
+def test_project_page_keeps_every_field_and_other_pages_are_unchanged(datasette):
     page = project_page(datasette, "S21736")
-    assert "Kaikki kentät" in page and '<table class="rows-and-columns">' in page
+    assert "Kaikki kentät" in page and '<table class="all-fields">' in page
+    assert '<th scope="row"><code>managing_authority</code></th>' in page
     assert get(datasette, "/esr/projects/S21736.json").status_code == 200
     assert get(datasette, "/esr/projects/NOPE").status_code == 404
     other = get(datasette, "/esr/documents/S21736~2Etxt")
-    assert other.status_code == 200 and "project-page" not in other.text
+    assert other.status_code == 200 and 'id="project-name"' not in other.text
 
 
-def test_project_page_template_is_the_projects_row_template():
-    template = (ROOT / "templates" / "row-esr-projects.html").read_text(encoding="utf-8")
-    code = re.sub(r"\{#.*?#\}", "", template, flags=re.S)
-    assert not re.search(r"\|\s*safe\b|Markup|autoescape\s+false", code), "data must stay autoescaped"
-    assert Path(ROOT / "plugins" / "project_page.py").is_file()
+def test_the_archive_pages_keep_data_autoescaped():
+    for name in ("esr-project.html", "esr-organisation.html", "esr-place.html", "_esr_pages.html"):
+        template = (ROOT / "templates" / name).read_text(encoding="utf-8")
+        code = re.sub(r"\{#.*?#\}", "", template, flags=re.S)
+        assert not re.search(r"\|\s*safe\b|Markup|autoescape\s+false", code), f"{name}: data must stay autoescaped"
+    assert Path(ROOT / "plugins" / "pages.py").is_file()

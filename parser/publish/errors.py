@@ -436,6 +436,11 @@ _MESSAGES: list[tuple[re.Pattern[str], str, int | None]] = [
     (re.compile(r"Table not found.*", re.DOTALL), "Taulua ei ole.", None),
     (re.compile(r"Record not found.*", re.DOTALL), "Riviä ei ole.", None),
     (re.compile(r"No data"), "Tässä muodossa ei ole tietoja.", None),
+    # The archive's own pages (plugins/pages.py).
+    (re.compile(r"No such project: (?P<code>.*)", re.DOTALL), "Arkistossa ei ole hanketta {code}: sitä ei ole kuvauksissa, virallisissa listoissa eikä EURA 2021 -viennissä.", None),
+    (re.compile(r"No such organisation: (?P<key>.*)", re.DOTALL), "Arkistossa ei ole organisaatiota {key}.", None),
+    (re.compile(r"No such place: (?P<place>.*)", re.DOTALL), "Tilastokeskuksen aluejaossa ei ole aluetta {place}.", None),
+    (re.compile(r"No project pages in database (?P<database>.*)", re.DOTALL), "Tietokannassa {database} ei ole hankesivuja.", None),
 ]
 
 
@@ -543,3 +548,30 @@ def as_text(error: ClientError) -> str:
     if error.detail:
         lines += ["", error.detail]
     return "\n".join(lines) + "\n"
+
+
+async def error_response(datasette, path: str, error: ClientError) -> Any:
+    """The answer to a request for ``path`` that failed with ``error``, in its format."""
+    from datasette import Response
+    from datasette.utils import add_cors_headers
+
+    headers = {}
+    if datasette.cors:
+        add_cors_headers(headers)
+    form = response_format(path)
+    if form == "json":
+        return Response.json(as_json(error), status=error.status, headers=headers)
+    if form == "text":
+        return Response.text(as_text(error), status=error.status, headers=headers)
+    # As Datasette's own handler renders its error page (datasette/handle_exception.py).
+    template = datasette.jinja_env.select_template([f"{error.status}.html", "error.html"])
+    context = {
+        **as_json(error),
+        "error": f"{error.fi} / {error.en}",
+        "title_fi": error.title_fi,
+        "title_en": error.title_en,
+        "urls": datasette.urls,
+        "app_css_hash": datasette.app_css_hash(),
+        "menu_links": list,  # no menu on an error page, as in Datasette's own
+    }
+    return Response.html(await template.render_async(context), status=error.status, headers=headers)
