@@ -41,6 +41,18 @@ def _database(datasette, route: str):
         return None
 
 
+def _plugin_route(datasette, path: str) -> bool:
+    """Whether a plugin's route answers ``path``: Datasette matches those before its row pages,
+    so such a path (``/esr/vastaukset/maakunnat``) is no row address."""
+    from datasette.plugins import pm
+
+    return any(
+        re.match(regex, path)
+        for routes in pm.hook.register_routes(datasette=datasette)
+        for regex, _ in (routes or [])
+    )
+
+
 async def check_request(datasette, scope) -> errors.ClientError | None:
     """What is wrong with the request of ``scope`` that Datasette would answer with a 500."""
     raw_path = scope.get("raw_path")
@@ -95,7 +107,7 @@ async def check_request(datasette, scope) -> errors.ClientError | None:
             return errors.shape_object_needs_key(table)
         return None
     match = _ROW.match(path)
-    if match:
+    if match and not _plugin_route(datasette, path):
         db = _database(datasette, match["database"])
         if db is None:
             return None
