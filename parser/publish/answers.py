@@ -79,7 +79,7 @@ COLUMNS = (
     ("public_planned", "Julkinen suunniteltu", "Public planned", "euros"),
     ("public_realised", "Julkinen toteutunut", "Public realised", "euros"),
     ("public_rate", "Julkisen toteutumisaste", "Public realisation rate", "rate"),
-    ("placed_granted", "Myönnetty, paikka kuvauksesta", "Granted, place from a description", "euros"),
+    ("placed_granted", "Paikka kuvauksesta", "Granted with a described place", "euros"),
 )
 COLUMN_NAMES = tuple(name for name, *_ in COLUMNS)
 
