@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from parser.publish import errors
 from parser.publish.labels import count, euros, finnish_date, finnish_moment, percent
-from parser.publish.pages.links import NAME_KEY, PLACE_LEVEL_OF, Links, key_candidates
+from parser.publish.pages.links import NAME_KEY, PLACE_LEVEL_OF, PLACE_WORDS, Links, key_candidates
 from parser.publish.pages.organisation import organisation_page
 from parser.publish.pages.place import place_page
 from parser.publish.pages.project import project_page
@@ -117,12 +117,18 @@ def register_routes():
 
 
 @hookimpl
-def render_cell(value, column, table, database, datasette):
-    """A code of the municipality key links to its place page."""
-    if table != "municipalities" or column not in PLACE_COLUMNS or not value:
+def render_cell(row, value, column, table, database, datasette):
+    """A code of the municipality key, or a matched place of a project, links to its page."""
+    if not value:
+        return None
+    if table == "municipalities" and column in PLACE_COLUMNS:
+        level = PLACE_COLUMNS[column]
+    elif table == "project_areas" and column == "code" and row is not None and row["level"] in PLACE_WORDS:
+        level = row["level"]
+    else:
         return None
     links = Links(database, datasette.urls.path)
-    return Markup(f'<a href="{escape(links.place(PLACE_COLUMNS[column], str(value)))}">{escape(value)}</a>')
+    return Markup(f'<a href="{escape(links.place(level, str(value)))}">{escape(value)}</a>')
 
 
 @hookimpl

@@ -191,6 +191,7 @@ def test_an_unknown_place_is_a_404_and_the_key_links_to_places(datasette):
     text = page(datasette, "/esr/municipalities?year=2026&municipality_code=297")
     for link in ('href="/esr/alueet/kunta/297"', 'href="/esr/alueet/seutukunta/112"', 'href="/esr/alueet/maakunta/11"'):
         assert link in text
+    assert 'href="/esr/alueet/kunta/297"' in page(datasette, "/esr/project_areas?project_code=S20334&level=municipality")
 
 
 # ---------------------------------------------------------------------------- 2021-2027 import

@@ -207,3 +207,182 @@ def period_text(start: Any, end: Any) -> str | None:
     if not start and not end:
         return None
     return f"{finnish_date(start) or '?'}–{finnish_date(end) or '?'}"
+
+
+# --------------------------------------------------------------------------- the HTML tables (issue 11)
+
+#: How every HTML table of the archive (table, view, row and query pages: plugins/finnish_formats.py)
+#: writes a column's values, decided by the column's name in this one place. JSON and CSV keep the
+#: machine values. A name is looked up in this order: the table's own exceptions, the exact names,
+#: then the endings; a column none of them names is shown as Datasette shows it, except that any
+#: other decimal number is written the Finnish way (:func:`decimal_number`).
+CELL_FORMATS_BY_TABLE: dict[str, dict[str, str]] = {
+    # An indicator's planned and realised values are people, enterprises, jobs: counts, not euros.
+    "indicators": {"planned": "count", "planned_women": "count", "realised": "count", "realised_women": "count"},
+    # The fetch log's time of a request (UTC).
+    "fetch_log": {"time": "moment"},
+}
+#: Exact column names: amounts of euros, realisation rates (a fraction, shown as a percentage),
+#: ISO dates, ISO moments (or dates: a moment's column shows either) and counts.
+CELL_FORMATS: dict[str, str] = {
+    **dict.fromkeys((
+        "eu_state_granted", "eu_state_realised", "public_planned", "public_realised", "eu_state_planned",
+        "total_planned", "total_realised", "eu_realised", "eu_state_gap", "public_gap",
+        "myonnetty", "toteutunut", "suunniteltu",
+    ), "euros"),
+    **dict.fromkeys(("realisation", "rate", "toteutumisaste"), "percent"),
+    **dict.fromkeys(("start_date", "end_date", "list_date", "key_date"), "date"),
+    # A list's date or a page's fetch time (project_observations, project_changes).
+    **dict.fromkeys(("fetched_at", "built_at", "observed_on", "from_date", "to_date"), "moment"),
+    **dict.fromkeys((
+        "projects", "described_projects", "listed_projects", "implementer_projects", "co_implementer_projects",
+        "warnings", "documents", "flagged", "hankkeita", "bytes", "count", "rows",
+    ), "count"),
+}  # fmt: skip
+#: Endings of column names, tried in this order after the exact names.
+CELL_FORMAT_ENDINGS: tuple[tuple[str, str], ...] = (
+    ("_granted", "euros"), ("_planned", "euros"), ("_realised", "euros"), ("_gap", "euros"),
+    ("_rate", "percent"),
+    ("_date", "date"),
+    ("_at", "moment"),
+    ("_projects", "count"), ("_count", "count"),
+)  # fmt: skip
+#: Columns whose value is of the kind the row's ``field`` names (``discrepancies``,
+#: ``project_changes``, the canned query of discrepancies): an amount when ``field`` is an amount.
+FIELD_VALUE_COLUMNS = frozenset({"description_value", "list_value", "difference", "old_value", "new_value"})
+#: Columns holding a project's code, shown as a link to the project's page.
+PROJECT_CODE_COLUMNS = frozenset({"code", "project_code"})
+#: Tables whose ``code`` is something else (a place's Statistics Finland code, a warning's code).
+NOT_PROJECT_CODE_TABLES = frozenset({"project_areas", "municipalities", "parse_warnings"})
+#: Columns holding a business ID (Y-tunnus), shown as a link to the organisation's page.
+BUSINESS_ID_COLUMNS = frozenset({"business_id", "implementer_business_id"})
+
+#: Finnish headers of columns that only queries make (a table's own columns take theirs from
+#: metadata.yml): (Finnish, English).
+QUERY_COLUMN_TITLES: dict[str, tuple[str, str]] = {
+    "code": ("Hankekoodi", "project code"),
+    "name": ("Hankkeen nimi", "project name"),
+    "status": ("Toiminnan tila", "status"),
+    "managing_authority": ("Vastuuviranomainen", "managing authority"),
+    "implementer_name": ("Toteuttaja", "implementer"),
+    "business_id": ("Y-tunnus", "business ID"),
+    "source_list": ("Lähdelista", "source list"),
+    "projects": ("Hankkeita", "projects"),
+    "flagged": ("Epävarmoja listarivejä", "flagged list rows"),
+    "eu_state_gap": ("Ero: EU- ja valtion rahoitus", "gap, EU and state funding"),
+    "public_gap": ("Ero: julkinen rahoitus", "gap, public funding"),
+    "eu_state_realisation_rate": ("Toteutumisaste: EU- ja valtion rahoitus", "realisation rate, EU and state funding"),
+    "public_realisation_rate": ("Toteutumisaste: julkinen rahoitus", "realisation rate, public funding"),
+    "warnings": ("Varoituksia", "warnings"),
+    "documents": ("Asiakirjoja", "documents"),
+    "example_message": ("Esimerkkiviesti", "example message"),
+    "organisation": ("Organisaatio", "organisation"),
+    "role": ("Rooli", "role"),
+    "source": ("Lähde", "source"),
+    "region": ("Maakunta", "region"),
+    "region_code": ("Maakuntakoodi", "region code"),
+    "municipality": ("Kunta", "municipality"),
+    "municipality_code": ("Kuntakoodi", "municipality code"),
+    "field": ("Tieto", "field"),
+    "description_value": ("Kuvauksen arvo", "the description's value"),
+    "list_value": ("Listan arvo", "the list's value"),
+    "difference": ("Erotus", "difference"),
+    "excerpt": ("Ote", "excerpt"),
+    "key": ("Tunnus", "key"),
+    "title": ("Otsikko", "title"),
+}
+
+import math  # for the helpers of this section only
+import re
+
+_ISO_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: An ISO moment in UTC (or without an offset, as the archive writes its UTC times): another
+#: offset is shown as written, since :func:`finnish_moment` says UTC.
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]00:?00)?$")
+_PROJECT_CODE = re.compile(r"^[A-Z]{1,3}\d{3,10}$")
+_BUSINESS_ID = re.compile(r"^\d{7}-\d$")
+
+
+def cell_format(column: str, table: str | None = None) -> str | None:
+    """How a column's values are written: ``euros``, ``percent``, ``date``, ``moment``, ``count``
+    or ``None`` (as they are), by the column's name (and its table's exceptions)."""
+    own = CELL_FORMATS_BY_TABLE.get(table or "", {}).get(column)
+    if own:
+        return own
+    if column in CELL_FORMATS:
+        return CELL_FORMATS[column]
+    for ending, kind in CELL_FORMAT_ENDINGS:
+        if column.endswith(ending):
+            return kind
+    return None
+
+
+def _grouped(digits: str) -> str:
+    """``1234567`` → ``1 234 567`` (no-break spaces, as :func:`euros` and :func:`count` write)."""
+    return f"{int(digits):,}".replace(",", "\u00a0")
+
+
+def decimal_number(value: Any) -> str | None:
+    """A number as Finnish writes it, every digit kept: ``1234.5`` → ``1 234,5``, ``0.25`` →
+    ``0,25``, ``7.0`` → ``7``; ``None`` stays ``None``."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else str(int(value))
+    number = float(value)
+    if math.isnan(number) or math.isinf(number):
+        return str(number)
+    if number.is_integer() and abs(number) < 1e15:
+        return ("-" if number < 0 else "") + _grouped(str(abs(int(number))))
+    text = repr(abs(number))
+    sign = "-" if number < 0 else ""
+    if "e" in text or "E" in text:
+        return sign + text.replace(".", ",")
+    whole, _, fraction = text.partition(".")
+    return sign + _grouped(whole) + ("," + fraction if fraction else "")
+
+
+def euro_amount(value: Any) -> str | None:
+    """An amount of euros as :func:`euros` writes it, but with its cents when it has any (the
+    official lists' snapshot has cents): ``296461.37`` → ``296 461,37 €``, ``355153370.0`` →
+    ``355 153 370 €``."""
+    if value is None:
+        return None
+    number = float(value)
+    if number.is_integer():
+        return euros(number)
+    cents = round(abs(number) * 100)
+    sign = "-" if number < 0 else ""
+    return f"{sign}{_grouped(str(cents // 100))},{cents % 100:02d}\u00a0€"
+
+
+def cell_text(kind: str | None, value: Any) -> str | None:
+    """``value`` written as ``kind`` says (:func:`cell_format`), or ``None`` when the value is not
+    of that kind (text in an amount column, a date that is not ISO): then it is shown as it is."""
+    if value is None or isinstance(value, bool):
+        return None
+    if kind in ("euros", "percent", "count"):
+        if not isinstance(value, (int, float)):
+            return None
+        if kind == "euros":
+            return euro_amount(value)
+        if kind == "percent":
+            return percent(value)
+        return count(value) if float(value).is_integer() else decimal_number(value)
+    if kind == "date":
+        return finnish_date(value) if isinstance(value, str) and _ISO_DATE_ONLY.match(value) else None
+    if kind == "moment":
+        if isinstance(value, str) and _ISO_DATE_ONLY.match(value):
+            return finnish_date(value)
+        return finnish_moment(value) if isinstance(value, str) and _ISO_MOMENT.match(value) else None
+    if kind is None and isinstance(value, float):
+        return decimal_number(value)
+    return None
+
+
+def is_project_code(value: Any) -> bool:
+    """Whether a value reads as a project code (``S10962``), not a place's or a warning's code."""
+    return isinstance(value, str) and bool(_PROJECT_CODE.match(value))
+
+
+def is_business_id(value: Any) -> bool:
+    """Whether a value reads as a business ID (``0171450-7``; the check digit is not checked)."""
+    return isinstance(value, str) and bool(_BUSINESS_ID.match(value))
