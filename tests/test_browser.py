@@ -2,8 +2,9 @@
 (/usr/bin/chromium) against a Datasette server started here on 127.0.0.1, configured by
 ``make_datasette`` exactly as ``esr serve`` configures it.
 
-- the funding dashboard draws every chart (vega-lite renders a canvas: we wait for it and for
-  ink on it), with and without filters, and loads nothing from outside this server;
+- the funding dashboard draws every chart (vega-embed renders SVG: we wait for the bars of each
+  chart's colours and for the maps' shapes), with and without filters, the maps' selects work,
+  and nothing is loaded from outside this server (test_map.py has the screenshots);
 - the projects table's search box finds a project by a Finnish word;
 - a project page shows its paragraphs and funding;
 - a ``<script>`` (and an ``<img onerror>``) written into a description does not run on the
@@ -43,7 +44,9 @@ CHROMIUM_FLAGS = [
 ]
 
 SLUG = "rahoitus"
-SQL_CHARTS = ["viranomaiset", "vuodet", "maakunnat", "toteutuminen-kuvaukset", "toteutuminen-luettelo"]
+SQL_CHARTS = ["kartta-maakunnat", "kartta-kunnat", "maakunnat", "paikan-peruste", "viranomaiset", "toteutuminen", "vuodet", "jakauma"]
+MAPS = ["kartta-maakunnat", "kartta-kunnat"]
+BAR_CHARTS = [chart for chart in SQL_CHARTS if chart not in MAPS]
 S20334_TITLE = "Osallistavan sosiaalisen tuen kehittämishanke (S20334) – ESR-arkisto"
 SCRIPT = '<script>document.title = "XSS"; window.__xss = 1; alert("xss")</script>'
 IMG = '<img src="/xss.png" onerror="window.__xss = 2">'
@@ -102,9 +105,8 @@ class LiveServer:
         self.socket.close()
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    """One Chromium with a fresh profile for the module."""
+def chromium_context(tmp_path_factory):
+    """One Chromium with a fresh profile (a generator for a module's ``browser`` fixture)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -127,6 +129,12 @@ def browser(tmp_path_factory):
         context.set_default_timeout(30_000)
         yield context
         context.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """One Chromium with a fresh profile for the module."""
+    yield from chromium_context(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -157,12 +165,15 @@ def injected_archive(tmp_path_factory) -> Path:
     return db
 
 
-@pytest.fixture
-def page(browser):
-    """A new tab that records page errors, dialogs and every request leaving 127.0.0.1 (blocked)."""
+def guarded_tab(browser):
+    """A new tab that records page errors (console errors too), dialogs and every request
+    leaving 127.0.0.1 (blocked); a generator for a ``page`` fixture, which fails when a request
+    left."""
     tab = browser.new_page()
     tab.errors, tab.dialogs, tab.remote = [], [], []
     tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    # A console error (a failed fetch, vega's own errors) is a failure too; warnings are not.
+    tab.on("console", lambda message: tab.errors.append(f"console: {message.text}") if message.type == "error" else None)
 
     def on_dialog(dialog):
         tab.dialogs.append(dialog.message)
@@ -184,43 +195,46 @@ def page(browser):
     assert tab.remote == [], f"requests left this machine: {tab.remote}"
 
 
-#: The bar colours of each chart (dashboards.yml): a chart is drawn when it has bars of every
-#: colour, not only axes.
+@pytest.fixture
+def page(browser):
+    """A new tab that records page errors, dialogs and every request leaving 127.0.0.1 (blocked)."""
+    yield from guarded_tab(browser)
+
+
+#: The bar colours of each chart (dashboards.yml), ESR of both periods: a chart is drawn when it
+#: has bars of every colour, not only axes.
 BAR_COLOURS = {
+    "maakunnat": ["#2f855a", "#dd6b20", "#d69e2e"],
+    "paikan-peruste": ["#2f855a", "#dd6b20"],
     "viranomaiset": ["#2b6cb0", "#dd6b20"],
+    "toteutuminen": ["#2b6cb0", "#805ad5"],
     "vuodet": ["#2b6cb0", "#dd6b20"],
-    "maakunnat": ["#2f855a"],
-    "toteutuminen-kuvaukset": ["#2b6cb0", "#805ad5"],
-    "toteutuminen-luettelo": ["#2b6cb0", "#805ad5"],
+    "jakauma": ["#2b6cb0", "#805ad5"],
 }
-#: Bars per row of a chart's data: granted and realised side by side, or one bar.
-BARS_PER_ROW = {"viranomaiset": 2, "vuodet": 2}
+#: The shapes of each map: one per row, and the municipality map's region outlines.
+EXTRA_SHAPES = {"kartta-maakunnat": 0, "kartta-kunnat": 19}
+#: The fill of a place whose value is 0 (dashboards.yml).
+GREY = "#e2e8f0"
 
 
-def wait_for_charts(page) -> None:
-    """Every chart is drawn by vega: bars of each of its colours, as SVG paths (vega-embed's
-    renderer here) or, should the renderer be a canvas, as pixels of those colours."""
+def wait_for_charts(page, every_colour: bool = False) -> None:
+    """Every chart is drawn by vega: bars of its colours (with ``every_colour``, of each of
+    them: the unfiltered ESR dashboard has them all), or a map's shapes, as SVG (vega-embed's
+    renderer here)."""
     for chart in SQL_CHARTS:
-        page.wait_for_selector(f"#chart-{chart} .chart-wrapper svg.marks, #chart-{chart} canvas", state="attached")
+        page.wait_for_selector(f"#chart-{chart} .chart-wrapper svg.marks", state="attached")
+    for chart in BAR_CHARTS:
         page.wait_for_function(
-            """([id, colours]) => {
-                const root = document.querySelector('#chart-' + id);
-                const svg = root.querySelector('svg.marks');
-                if (svg) return colours.every(c => svg.querySelectorAll(`.mark-rect path[fill="${c}"]`).length > 0);
-                const canvas = root.querySelector('canvas');
-                if (!canvas || canvas.width < 50 || canvas.height < 50) return false;
-                const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-                const rgb = colours.map(c => [1, 3, 5].map(i => parseInt(c.slice(i, i + 2), 16)));
-                const seen = rgb.map(() => 0);
-                for (let i = 0; i < data.length; i += 4) {
-                    if (data[i + 3] < 250) continue;
-                    rgb.forEach((c, k) => {
-                        if (Math.abs(data[i] - c[0]) + Math.abs(data[i + 1] - c[1]) + Math.abs(data[i + 2] - c[2]) < 12) seen[k]++;
-                    });
-                }
-                return seen.every(n => n >= 20);
+            """([id, colours, every]) => {
+                const svg = document.querySelector('#chart-' + id + ' svg.marks');
+                const drawn = c => svg.querySelectorAll(`.mark-rect path[fill="${c}"]`).length > 0;
+                return every ? colours.every(drawn) : colours.some(drawn);
             }""",
-            arg=[chart, BAR_COLOURS[chart]],
+            arg=[chart, BAR_COLOURS[chart], every_colour],
+        )
+    for chart in MAPS:
+        page.wait_for_function(
+            "id => document.querySelectorAll('#chart-' + id + ' svg.marks .mark-shape path').length >= 19", arg=chart
         )
 
 
@@ -231,39 +245,79 @@ def bars(page, chart: str) -> list[str]:
     )
 
 
+def shapes(page, chart: str) -> list[tuple[str, str]]:
+    """A map's shapes: (fill, accessible label) of each."""
+    return [tuple(pair) for pair in page.locator(f"#chart-{chart} svg.marks .mark-shape path").evaluate_all(
+        "paths => paths.map(p => [p.getAttribute('fill') || '', p.getAttribute('aria-label') || ''])"
+    )]
+
+
+#: A column only one chart's query names.
+MARKERS = (("kartta-maakunnat", "AS hankkeita_kuvaus"), ("kartta-kunnat", "AS seutukunnan_kautta"),
+           ("maakunnat", "AS paikka"), ("paikan-peruste", "AS osuus_hankkeista"), ("viranomaiset", "myonnetty AS euroa, myonnetty"),
+           ("toteutuminen", "AS viranomaisen_myonnetty"), ("vuodet", "'(ei tiedossa)') AS vuosi"), ("jakauma", "AS toteutumisaste"))
+
+
 def chart_of(response) -> str:
     """Which chart a data request is for, by a column only its query names."""
     sql = urllib.parse.parse_qs(urllib.parse.urlsplit(response.url).query)["sql"][0]
-    for chart, marker in (("viranomaiset", "AS viranomainen"), ("vuodet", "AS vuosi"), ("maakunnat", "AS maakunta"),
-                          ("toteutuminen-kuvaukset", "FROM funding_realisation"), ("toteutuminen-luettelo", "FROM project_list")):
-        if marker in sql:
-            return chart
-    raise AssertionError(f"unknown chart query: {sql[:80]}")
+    found = [chart for chart, marker in MARKERS if marker in sql]
+    assert len(found) == 1, f"unknown chart query: {sql[:80]}"
+    return found[0]
 
 
 def test_dashboard_draws_every_chart(page, live):
     responses = []
     page.on("response", lambda r: responses.append(r) if "/esr.json?sql=" in r.url else None)
     page.goto(live.url(f"/-/dashboards/{SLUG}"))
+    assert page.url == live.url(f"/-/dashboards/{SLUG}?fund=ESR")  # ESR by default
     assert page.locator("h1").first.inner_text().startswith("Hankkeiden rahoitus")
     assert "Lähteet." in page.locator("#chart-lahteet").inner_text()
-    wait_for_charts(page)
+    assert page.locator("select#fund").input_value() == "ESR"
+    wait_for_charts(page, every_colour=True)
     page.wait_for_load_state("networkidle")
     assert sorted(chart_of(r) for r in responses) == sorted(SQL_CHARTS)
     assert all(r.status == 200 for r in responses)
-    # One bar per row of data (two where granted and realised stand side by side).
     for response in responses:
         chart = chart_of(response)
         rows = response.json()["rows"]
         assert rows, chart
-        assert len(bars(page, chart)) == BARS_PER_ROW.get(chart, 1) * len(rows), chart
-    regions = bars(page, "maakunnat")
-    assert any("Hankkeita – Projects: 2; maakunta: Pohjois-Savo" in label for label in regions), regions
+        if chart in MAPS:
+            drawn = shapes(page, chart)
+            assert len(drawn) == len(rows) + EXTRA_SHAPES[chart], chart
+            coloured = [label for fill, label in drawn if fill not in (GREY, "", "none", "transparent")]
+            default = "myonnetty" if chart == "kartta-maakunnat" else "hankkeita"
+            assert len(coloured) == sum(1 for row in rows if row[default] > 0), chart
+        else:
+            # One bar per row of data.
+            assert len(bars(page, chart)) == len(rows), chart
+    regions = dict(shapes(page, "kartta-maakunnat"))
+    assert any("Maakunta – Region: Pohjois-Savo;" in label and "Hankkeita – Projects: 14;" in label for label in regions.values())
+    places = bars(page, "maakunnat")
+    assert any("Paikka – Place: Pohjois-Savo" in label and "Kuvaus – description" in label for label in places), places
+    assert "Kartalla – on the map:" in page.locator("#chart-kartta-maakunnat svg.marks .mark-text").first.inner_html()
+    assert page.errors == []
+
+
+def test_map_measure_can_be_chosen(page, live):
+    """The map's selects: the measure (granted, realised, projects) and the place (description and
+    proxy, or the description only). ESR 2007–2013: Pohjois-Savo has S10962 from its description
+    and 12 projects of its regional council by a proxy; Pohjanmaa has S10673."""
+    page.goto(live.url(f"/-/dashboards/{SLUG}?fund=ESR&period=2007-2013"))
+    wait_for_charts(page)
+    savo = "() => [...document.querySelectorAll('#chart-kartta-maakunnat .mark-shape path')].map(p => p.getAttribute('aria-label') || '').find(l => l.includes('Region: Pohjois-Savo;'))"
+    assert page.evaluate(savo).startswith("Valittu mittari – measure (harmaa – grey: 0): 2\u00a0953\u00a0329;")
+    page.select_option("#chart-kartta-maakunnat select[name=mittari]", "hankkeita")
+    page.wait_for_function(f"() => ({savo})().startsWith('Valittu mittari – measure (harmaa – grey: 0): 13;')")
+    page.select_option("#chart-kartta-maakunnat select[name=peruste]", "kuvaus")
+    page.wait_for_function(f"() => ({savo})().startsWith('Valittu mittari – measure (harmaa – grey: 0): 1;')")
+    coloured = [label for fill, label in shapes(page, "kartta-maakunnat") if fill != GREY]
+    assert sorted(label.split("Region: ")[1].split(";")[0] for label in coloured) == ["Pohjanmaa", "Pohjois-Savo"]
     assert page.errors == []
 
 
 def test_dashboard_filters(page, live):
-    page.goto(live.url(f"/-/dashboards/{SLUG}"))
+    page.goto(live.url(f"/-/dashboards/{SLUG}?fund=ESR"))
     wait_for_charts(page)
     responses = []
     page.on("response", lambda r: responses.append(r) if "/esr.json?sql=" in r.url else None)
@@ -278,13 +332,28 @@ def test_dashboard_filters(page, live):
     assert len(responses) == len(SQL_CHARTS)
     by_year = next(r for r in responses if chart_of(r) == "vuodet")
     assert "period=2014-2020" in by_year.url and "fund=ESR" in by_year.url
-    years = {row["vuosi"]: row for row in by_year.json()["rows"]}
+    rows = by_year.json()["rows"]
+    years = {(row["vuosi"], row["rahoitus"]): row for row in rows}
     # S21736 (ESR, started 2019) is in no official list: the dashboard has it from its description.
-    assert years["2019"] == {"vuosi": "2019", "hankkeita": 1, "myonnetty": 323626, "toteutunut": 316345}
-    assert min(years) >= "2014"
+    assert years[("2019", "Myönnetty – granted")] == {"vuosi": "2019", "rahoitus": "Myönnetty – granted", "euroa": 323626, "hankkeita": 1}
+    assert years[("2019", "Toteutunut – realised (2014–2020: n. 2016 – c. 2016)")]["euroa"] == 316345
+    assert min(year for year, _ in years) >= "2014"
     assert page.locator("select#period").input_value() == "2014-2020"
-    assert len(bars(page, "vuodet")) == 2 * len(years)
-    assert len(bars(page, "maakunnat")) == 2  # Pohjois-Savo (S20334) and Pohjois-Pohjanmaa (S21736)
+    assert len(bars(page, "vuodet")) == len(rows)
+    # The municipality map: Kuopio (S20334) and Oulu (S21736) on the municipalities of 2023.
+    coloured = [label for fill, label in shapes(page, "kartta-kunnat") if fill != GREY and "Kunta – Municipality" in label]
+    assert sorted(label.split("Kunta – Municipality: ")[1].split(";")[0] for label in coloured) == ["Kuopio", "Oulu"]
+    assert all("Kuntajako – Municipalities of: 2023" in label for label in coloured)
+    assert page.errors == []
+
+
+def test_dashboard_2007_2013_draws_the_municipalities_of_2013(page, live):
+    page.goto(live.url(f"/-/dashboards/{SLUG}?fund=ESR&period=2007-2013"))
+    wait_for_charts(page)
+    labels = [label for _, label in shapes(page, "kartta-kunnat") if "Kunta – Municipality" in label]
+    assert len(labels) == 320
+    assert any("Kunta – Municipality: Juankoski;" in label and "Hankkeita – Projects: 1;" in label for label in labels)
+    assert "2016" not in page.locator("#card-viranomaiset").inner_text() + page.locator("#card-toteutuminen").inner_text()
     assert page.errors == []
 
 
