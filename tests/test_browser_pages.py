@@ -50,3 +50,13 @@ def test_an_answer_sorts_by_a_click_and_ends_with_its_totals(page, live):  # noq
     assert total[0].startswith("Yhteensä") and total[1].replace("\u00a0", " ") == "2 775"
     page.screenshot(path=str(SCREENSHOTS / "answer-1400.png"), full_page=False)
     assert page.errors == []
+
+
+def test_a_region_page_draws_its_map_from_local_files(page, live):  # noqa: F811
+    page.goto(live.url("/esr/alueet/maakunta/11"))
+    page.wait_for_selector("#region-map svg path")
+    # Pohjois-Savo's municipalities of 2023, drawn one path each, and the outline.
+    assert page.locator("#region-map svg path").count() >= 19
+    assert "Maanmittauslaitos, CC BY 4.0" in page.locator("#map").inner_text()
+    page.locator("#map").screenshot(path=str(SCREENSHOTS / "region-map-11.png"))
+    assert page.errors == []
