@@ -103,20 +103,34 @@ def load_metadata(folder: str | Path) -> dict[str, Any]:
 
 
 def make_datasette(db_path: Path, project: str | Path | Project, **overrides: Any):
-    """A Datasette serving ``db_path`` as the immutable database ``esr`` with the project's files."""
+    """A Datasette serving ``db_path`` as the immutable database ``esr`` with the project's files.
+
+    The file's table counts and SHA-256 are computed here, once (Datasette's ``inspect_data``;
+    an ``inspect_data=`` override, e.g. from ``datasette inspect``, is used as given).
+    """
     from datasette.app import Datasette
 
     db_path = Path(db_path)
     if db_path.stem != "esr":
         raise ValueError(f"the archive must be named esr.db so its database is 'esr', not {db_path.name!r}")
     project = project if isinstance(project, Project) else find_project(project)
+    # The file is immutable while it is served, so its answers only change with the build:
+    # clients may keep a page for five minutes (then revalidate it with the ETag of
+    # plugins/caching.py, a 304), where Datasette's default is 5 s.
+    settings = {"default_cache_ttl": 300, **SETTINGS}
     options: dict[str, Any] = {
         "immutables": [str(db_path)],
         "metadata": load_metadata(project.folder),
         "plugins_dir": str(project.plugins),
         "template_dir": str(project.templates),
         "static_mounts": [("static", str(project.static))] if project.static else None,
-        "settings": dict(SETTINGS),
+        "settings": settings,
     }
+    if "inspect_data" not in overrides:
+        # What `datasette inspect` would write (every table's count, the file's SHA-256),
+        # computed once here rather than by the first requests (parser/publish/caching.py).
+        from .caching import inspect_archive
+
+        options["inspect_data"] = inspect_archive(db_path)
     options.update(overrides)
     return Datasette(**options)
