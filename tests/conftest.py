@@ -101,3 +101,21 @@ def client_get(datasette, path: str):
         return asyncio.run(datasette.client.get(path))
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, datasette.client.get(path)).result()
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    """One Chromium (a persistent context, locale fi-FI) for every browser test of a worker:
+    tests/test_browser.py, test_browser_pages.py, test_front_door.py, test_map.py."""
+    from .test_browser import chromium_context
+
+    yield from chromium_context(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def live(built_archive):
+    """One server on the shared build for every browser test of a worker (read only)."""
+    from .test_browser import LiveServer
+
+    with LiveServer(built_archive) as server:
+        yield server

@@ -132,18 +132,6 @@ def chromium_context(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    """One Chromium with a fresh profile for the module."""
-    yield from chromium_context(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def live(built_archive):
-    with LiveServer(built_archive) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def injected_archive(tmp_path_factory) -> Path:
     """A one-document archive: S20334 with a script in its summary and an ``<img onerror>`` in
     its final report."""

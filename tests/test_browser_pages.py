@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .test_browser import browser, live, page  # noqa: F401 - the fixtures of this module
+from .test_browser import page  # noqa: F401 - the tab fixture (browser and live: conftest.py)
 
 SCREENSHOTS = Path("/tmp/esr-screenshots")
 

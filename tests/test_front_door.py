@@ -23,7 +23,6 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, client_get
-from tests.test_browser import CHROMIUM_FLAGS, LiveServer, find_chromium, unavailable
 
 SCREENSHOTS = Path(os.environ.get("ESR_SCREENSHOTS", "/tmp/fi"))
 #: A page of each kind Datasette shows, and the archive's own.
@@ -221,33 +220,16 @@ def test_the_whole_database_is_offered_only_when_datasette_allows_it(built_archi
 # ------------------------------------------------------------------------------- in a browser
 
 
-@pytest.fixture(scope="module")
-def chromium(tmp_path_factory):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("Playwright for Python is not installed (pip install -e '.[test]')")
-    executable = find_chromium()
-    if executable is None:
-        unavailable("no Chromium found (/usr/bin/chromium: Debian package chromium, which ./test installs as root)")
-    with sync_playwright() as playwright:
-        try:
-            browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
-        except Exception as error:  # noqa: BLE001 - a broken install: say what failed
-            unavailable(f"Chromium at {executable} did not start: {error}")
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def live(built_archive):
-    with LiveServer(built_archive) as server:
-        yield server
+@pytest.fixture
+def chromium(browser):
+    """The session's Chromium (tests/conftest.py)."""
+    return browser
 
 
 def _tab(chromium, width: int):
     """A tab of ``width`` px that records page errors and refuses requests leaving 127.0.0.1."""
-    tab = chromium.new_page(viewport={"width": width, "height": 900}, locale="fi-FI")
+    tab = chromium.new_page()
+    tab.set_viewport_size({"width": width, "height": 900})
     tab.errors, tab.remote = [], []
     tab.on("pageerror", lambda error: tab.errors.append(str(error)))
 

@@ -43,17 +43,6 @@ def conn(built_archive):
     connection.close()
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    yield from web.chromium_context(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def live(built_archive):
-    with web.LiveServer(built_archive) as server:
-        yield server
-
-
 @pytest.fixture
 def page(browser):
     yield from web.guarded_tab(browser)
