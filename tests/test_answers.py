@@ -109,3 +109,10 @@ def test_the_workbook_has_finnish_headers_numbers_and_the_totals_row(datasette, 
 def test_an_unknown_answer_is_a_404(datasette):
     get(datasette, "/esr/vastaukset/nope", status=404)
     assert "Myönnetty ja toteutunut rahoitus maakunnittain" in get(datasette, "/esr/vastaukset").text
+
+
+def test_canned_queries_forgive_an_en_dash_and_lower_case(datasette):
+    canonical = get(datasette, "/esr/list_funding_by_priority_axis.json?period=2007-2013&fund=ESR&_shape=array").json()
+    typed = get(datasette, "/esr/list_funding_by_priority_axis.json?period=2007%E2%80%932013&fund=esr&_shape=array").json()
+    assert canonical and {(row["period"], row["fund"]) for row in canonical} == {("2007-2013", "ESR")}
+    assert typed == canonical
