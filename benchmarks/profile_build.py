@@ -8,10 +8,12 @@ Usage::
    collecting results from the parse workers, load, index). The parse itself runs in worker
    processes, which cProfile does not see; their busy time is summed from ``Outcome.seconds``
    (``on_parsed``), so the parse stage's wall time can be set against it.
-2. ``parser.pipeline.parse_bytes`` on a sample of the corpus's documents, in this process: its
-   steps timed one by one (read, clean, engine, record), plus what sending a result from a worker
-   to the parent costs (pickling the ``Outcome``) and what the loader does with it per document,
-   then the whole under cProfile.
+2. ``parser.parse.parse_bytes`` on a sample of the corpus's documents (spread evenly over it:
+   in path order the layouts come in runs), in this process: its steps timed one by one (read,
+   clean, engine, record), then what a parse worker adds (the rows it makes of the document,
+   ``document_rows``, and pickling the ``Outcome`` it sends), what the parent does with it
+   (unpickling, ``DocumentLoader.add`` and the inserts of ``flush``) per document, then the
+   whole under cProfile.
 
 Profiles are written to ``DIR/build.prof`` and ``DIR/parse.prof`` (default: a temporary folder,
 printed) for ``python -m pstats`` or snakeviz.
@@ -27,7 +29,6 @@ import io
 import json
 import pickle
 import pstats
-import random
 import sys
 import tempfile
 import time
@@ -37,9 +38,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from parser.archive.build import build
+import sqlite_utils
+
+from parser.archive import schema  # noqa: E402
+from parser.archive.build import build  # noqa: E402
+from parser.archive.load_documents import DocumentLoader, document_rows  # noqa: E402
 from parser.corpus import scan_documents  # noqa: E402
-from parser.archive.rows import child_rows, document_row, project_row  # noqa: E402
 from parser.clean import clean  # noqa: E402
 from parser.extract.engine import parse_lines  # noqa: E402
 from parser.parse import parse_bytes  # noqa: E402
@@ -70,7 +74,8 @@ def profile_build(corpus: Path, db: Path, out: Path, top: int, jobs: int | None)
     profile.dump_stats(out / "build.prof")
     workers = jobs or default_jobs()
     busy = sum(worker_seconds)
-    print(f"build under cProfile: {total:.1f} s; stages {json.dumps({k: round(v, 2) for k, v in report.seconds.items()})}")
+    print(f"build under cProfile: {total:.1f} s; steps {json.dumps({k: round(v, 2) for k, v in report.seconds.items()})}")
+    print(report.timing())
     print(f"parse workers: {len(worker_seconds)} documents, {busy:.1f} s busy in parse_one in all "
           f"({1000 * busy / max(len(worker_seconds), 1):.2f} ms/document), i.e. {busy / workers:.1f} s of wall time "
           f"for {workers} workers, against a parse stage of {report.seconds.get('parse', 0):.1f} s")  # fmt: skip
@@ -79,15 +84,18 @@ def profile_build(corpus: Path, db: Path, out: Path, top: int, jobs: int | None)
 
 def profile_parse(corpus: Path, sample: int, out: Path, top: int) -> None:
     paths = list(scan_documents(corpus).values())
-    chosen = sorted(random.Random(0).sample(paths, min(sample, len(paths))))
+    chosen = paths[:: max(1, len(paths) // sample)] if sample < len(paths) else paths
     data = [(str(p), p.read_bytes()) for p in chosen]
     for path, blob in data[:5]:
         parse_bytes(blob, path)  # warm up imports and caches
 
-    steps = {"read": 0.0, "clean": 0.0, "engine": 0.0, "record": 0.0, "pickle Outcome (worker→parent)": 0.0,
-             "unpickle Outcome": 0.0, "loader rows (parent)": 0.0}  # fmt: skip
+    steps = {"read": 0.0, "clean": 0.0, "engine": 0.0, "record": 0.0, "rows (worker)": 0.0, "pickle Outcome (worker→parent)": 0.0,
+             "unpickle Outcome": 0.0, "loader add (parent)": 0.0}  # fmt: skip
     sizes = []
-    for path, blob in data:
+    db = sqlite_utils.Database(memory=True)
+    schema.create_schema(db)
+    loader = DocumentLoader(db, include_contacts=True)
+    for number, (path, blob) in enumerate(data):
         t0 = time.perf_counter()
         read = read_document(blob, path)
         t1 = time.perf_counter()
@@ -101,24 +109,25 @@ def profile_parse(corpus: Path, sample: int, out: Path, top: int) -> None:
              "warnings": parsed.warnings, "project": parsed.project, "text": parsed.text}  # fmt: skip
         )
         t4 = time.perf_counter()
-        pickled = pickle.dumps((0, Outcome(path, document, seconds=0.0)), protocol=pickle.HIGHEST_PROTOCOL)
+        rows = document_rows(document)
         t5 = time.perf_counter()
-        pickle.loads(pickled)
+        pickled = pickle.dumps((0, Outcome(path, rows, seconds=0.0)), protocol=pickle.HIGHEST_PROTOCOL)
         t6 = time.perf_counter()
-        row = document_row(path, document, path=path, sha256="0" * 64, error=None)
-        if document.project is not None:
-            project = json.loads(document.project.model_dump_json())
-            project_row(project, path)
-            child_rows(project)
-        del row
+        _, outcome = pickle.loads(pickled)
         t7 = time.perf_counter()
+        loader.add(f"{number}:{path}", "0" * 64, outcome.document, None)
+        t8 = time.perf_counter()
         sizes.append(len(pickled))
-        for name, seconds in zip(steps, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6)):
+        for name, seconds in zip(steps, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6, t8 - t7)):
             steps[name] += seconds
+    flushing = time.perf_counter()
+    loader.flush()
+    flushed = time.perf_counter() - flushing
     n = len(data)
     print(f"\nparse_bytes in process on {n} documents of {corpus} (ms per document):")
     for name, seconds in steps.items():
         print(f"  {name:<32} {1000 * seconds / n:7.3f}")
+    print(f"  {'loader flush (parent, inserts)':<32} {1000 * flushed / n:7.3f}")
     parse_total = sum(list(steps.values())[:4])
     print(f"  {'parse_bytes (read..record)':<32} {1000 * parse_total / n:7.3f}  → {n / parse_total:.0f} documents/s per core")
     print(f"  pickled Outcome: {sum(sizes) / n / 1024:.1f} KiB per document")

@@ -103,7 +103,8 @@ def parse(files: tuple[str, ...], output_format: str, pdf_engine: str, timeout: 
 @click.option("--strict", is_flag=True, help="Treat warnings as failures: exit 1 if the archive holds any.")
 @parse_options(timeout_help="Seconds one file may take before it is recorded as failed.")
 @click.option("--no-contacts", is_flag=True, help="Leave the contact person's e-mail and phone out of the archive (for a public build).")
-def build_command(corpus: Path, db_path: Path, full: bool, strict: bool, jobs: int | None, pdf_engine: str, timeout: float, no_contacts: bool) -> None:
+@click.option("--timing", is_flag=True, help="Print the seconds of each step (scan, lists, parse, load, indexes…) after the summary.")
+def build_command(corpus: Path, db_path: Path, full: bool, strict: bool, jobs: int | None, pdf_engine: str, timeout: float, no_contacts: bool, timing: bool) -> None:
     """Build the SQLite archive from the documents and reference lists under CORPUS.
 
     Documents are every file under CORPUS except CORPUS/reference/, which holds the official
@@ -119,6 +120,7 @@ def build_command(corpus: Path, db_path: Path, full: bool, strict: bool, jobs: i
     Examples:
       esr build
       esr build corpus --db db/esr.db --full
+      esr build --timing          (where the time went)
     """
     from .archive.build import BuildError, build
 
@@ -170,6 +172,8 @@ def build_command(corpus: Path, db_path: Path, full: bool, strict: bool, jobs: i
         if served is not None:
             note_line(served)
     click.echo(report.summary(), err=True)
+    if timing:
+        click.echo(report.timing(), err=True)
     if report.archive_failures or (strict and report.warnings):
         sys.exit(1)
 

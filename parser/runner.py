@@ -20,6 +20,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -142,20 +143,40 @@ def _worker(connection: Connection, parent: int, pdf_engine: str, limits: Limits
         connection.send((index, parse_one(path, pdf_engine=pdf_engine, limits=limits, transform=transform)))
 
 
+#: Files a worker holds at once: the one it reads and the next ones, waiting in its pipe, so that
+#: it never waits for the parent between two files (the parent may be busy writing rows).
+AHEAD = 3
+
+
 class _Worker:
     def __init__(self, context: multiprocessing.context.BaseContext, pdf_engine: str, limits: Limits, transform: Transform | None) -> None:
         self.connection, child = context.Pipe()
         self.process = context.Process(target=_worker, args=(child, os.getpid(), pdf_engine, limits, transform), daemon=True)
         self.process.start()
         child.close()
-        self.task: tuple[int, str] | None = None
+        #: The files handed to the worker and not answered yet, in the order it reads them.
+        self.tasks: deque[tuple[int, str]] = deque()
+        #: When the file the worker reads now (the first task) must be answered by.
         self.deadline = 0.0
 
+    @property
+    def task(self) -> tuple[int, str] | None:
+        """The file the worker is reading now, if any."""
+        return self.tasks[0] if self.tasks else None
+
     def send(self, index: int, path: str, timeout: float) -> None:
-        """Hand the worker a file; it must answer before ``timeout`` seconds."""
-        self.task = (index, path)
+        """Hand the worker a file; it must answer within ``timeout`` seconds of starting it
+        (of now, when it has nothing else to read first)."""
+        if not self.tasks:
+            self.deadline = time.monotonic() + timeout
+        self.tasks.append((index, path))
+        self.connection.send((index, path))
+
+    def answered(self, timeout: float) -> tuple[int, str]:
+        """The first task is answered: the worker starts the next one now."""
+        task = self.tasks.popleft()
         self.deadline = time.monotonic() + timeout
-        self.connection.send(self.task)
+        return task
 
     def stop(self, kill: bool = False) -> None:
         """End the worker: ask it to stop, or kill it when it is busy or does not stop."""
@@ -199,16 +220,33 @@ def parse_files(
     finished: dict[int, Outcome] = {}
     queue = iter(enumerate(paths))
     next_to_yield = 0
+    # Few files for many workers: one each, so that none waits behind another's file.
+    ahead = max(1, min(AHEAD, len(paths) // jobs))
+
+    def top_up(worker: _Worker) -> None:
+        while len(worker.tasks) < ahead:
+            task = next(queue, None)
+            if task is None:
+                return
+            worker.send(*task, limits.timeout)
+
+    def replace(worker: _Worker) -> _Worker:
+        # The files it held after the one it failed on go to its successor, in their order.
+        left = list(worker.tasks)[1:]
+        successor = _replace(worker, context, pdf_engine, limits, transform)
+        workers[workers.index(worker)] = successor
+        for task in left:
+            successor.send(*task, limits.timeout)
+        return successor
+
     try:
         # Started inside the try: a fork that fails half-way stops the workers already started.
         for _ in range(jobs):
             workers.append(_Worker(context, pdf_engine, limits, transform))
         for worker in workers:
-            task = next(queue, None)
-            if task is not None:
-                worker.send(*task, limits.timeout)
+            top_up(worker)
         while next_to_yield < len(paths):
-            busy = [w for w in workers if w.task is not None]
+            busy = [w for w in workers if w.tasks]
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
             ready = wait([w.connection for w in busy], timeout=timeout)
             for worker in busy:
@@ -217,20 +255,19 @@ def parse_files(
                         index, outcome = worker.connection.recv()
                     except (EOFError, OSError):
                         # The worker died (killed by the memory limit or a crash in C code).
-                        index, path = worker.task
+                        index, path = worker.tasks[0]
                         outcome = Outcome(path, error="the parser process died while reading this file (out of memory or a crash in the PDF library)")
-                        workers[workers.index(worker)] = worker = _replace(worker, context, pdf_engine, limits, transform)
+                        worker = replace(worker)
+                    else:
+                        worker.answered(limits.timeout)
                 elif time.monotonic() >= worker.deadline:
-                    index, path = worker.task
+                    index, path = worker.tasks[0]
                     outcome = Outcome(path, error=f"timed out: reading took more than {limits.timeout:g} s", seconds=limits.timeout)
-                    workers[workers.index(worker)] = worker = _replace(worker, context, pdf_engine, limits, transform)
+                    worker = replace(worker)
                 else:
                     continue
                 finished[index] = outcome
-                worker.task = None
-                task = next(queue, None)
-                if task is not None:
-                    worker.send(*task, limits.timeout)
+                top_up(worker)
             while next_to_yield in finished:
                 yield finished.pop(next_to_yield)
                 next_to_yield += 1

@@ -15,12 +15,21 @@ running, and removes it, whatever pid it names: in a container every build may b
 A corpus that cannot be read whole (an unreadable folder or file) stops the build before it
 touches the archive, since a document that cannot be seen is not a removed one; so does a
 database folder that cannot be written or a full disk (:class:`BuildError`, one line each).
+
+The steps (:data:`STEPS`, timed in :attr:`BuildReport.seconds`, one line by
+:meth:`BuildReport.timing`): the parse workers start first and make each document's rows
+themselves (:func:`parser.archive.load_documents.document_rows`); while they parse, this process
+loads the official lists, then writes the documents' rows as they come. A new archive's
+tables get their indexes once their rows are in (one pass over the rows instead of an index
+kept up to date row by row: the same schema, in the same order); the index of every project,
+the organisations and the full-text indexes come last.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import json
 import os
 import queue
@@ -41,12 +50,11 @@ from .. import search
 from ..runner import Limits, Outcome, parse_files
 from . import schema
 from ..corpus import LIST_PERIODS, MUNICIPALITY_KEY, REFERENCE_FILES, REFERENCE_FOLDER, file_sha256, list_pages, reference_files, scan_corpus
-from .project_index import rebuild_project_index
+from .project_index import fill_project_index, rebuild_organisation_index
 from .load_reference import data_files, load_fetch_log, load_municipalities, load_project_lists, rebuild_document_versions
 from .place_codes import PlaceMatcher, match_project_places
 from .fingerprint import rows_fingerprint, search_fingerprint
-from .load_documents import DocumentLoader, delete_document
-from .rows import document_record
+from .load_documents import DocumentLoader, delete_document, document_rows
 
 try:
     import fcntl
@@ -81,7 +89,18 @@ class BuildReport:
     archive_failures: list[tuple[str, str]] = field(default_factory=list)
     #: Things the user should know that are not a document's fault (a missing reference file).
     notes: list[str] = field(default_factory=list)
+    #: Wall seconds of each step, as :data:`STEPS` names them (a step the build did not take is
+    #: absent), ``total``, and ``lists_cpu``: the CPU seconds of the ``lists`` step.
     seconds: dict[str, float] = field(default_factory=dict)
+
+    def timing(self) -> str:
+        """One line: the seconds of each step this build took, in order, and the total."""
+        steps = [f"{label} {self.seconds[key]:.2f} s" for key, label in STEPS.items() if key in self.seconds]
+        if "lists_cpu" in self.seconds and "lists" in self.seconds:
+            at = [key for key in STEPS if key in self.seconds].index("lists")
+            steps[at] += f" ({self.seconds['lists_cpu']:.2f} s of CPU)"
+        total = f"; total {self.seconds['total']:.2f} s" if "total" in self.seconds else ""
+        return f"esr: timing: {', '.join(steps) or 'nothing timed'}{total}"
 
     def summary(self) -> str:
         """One line for the terminal: what this build did and what the archive now holds."""
@@ -96,6 +115,20 @@ class BuildReport:
         if earlier > 0:
             line += f"; {_count(len(self.archive_failures), 'failed document')} in the archive ({earlier} unchanged since an earlier build)"
         return line
+
+
+#: The steps of a build as :attr:`BuildReport.seconds` names them, in the order they end.
+#: ``lists`` (repairing and loading the official lists, the municipality key and the fetch log)
+#: runs while the workers parse the first documents; ``parse`` is the time this process waited
+#: for the workers, ``load`` the time it wrote their rows; ``index`` is everything after the
+#: last document, of which ``places``, ``project_index``, ``indexes`` (a new archive's indexes,
+#: made once its rows are in), ``organisations`` and ``search`` (the full-text indexes and the
+#: vocabulary) are parts.
+STEPS = {
+    "scan": "scan", "lists": "lists", "parse": "parse", "load": "load", "places": "places",
+    "project_index": "project index", "indexes": "indexes", "organisations": "organisations", "search": "search",
+    "index": "index in all",
+}
 
 
 def _count(number: int, thing: str) -> str:
@@ -149,6 +182,24 @@ where newest = 1
 """
 
 
+def create_tables(db: sqlite_utils.Database) -> None:
+    """The first half of :func:`parser.archive.schema.create_schema`: every table, empty, without
+    its indexes. A new archive is loaded so (one index built over its rows costs less than an
+    index kept up to date row by row) and gets the rest from :func:`create_indexes`: the same
+    schema in the end, each index and view in the same order, so the same ``.dump`` (tested)."""
+    for table in schema.TABLES:
+        db[table.name].create(table.columns, pk=table.pk, foreign_keys=list(table.foreign_keys) or None, not_null=table.not_null or None)
+
+
+def create_indexes(db: sqlite_utils.Database) -> None:
+    """The second half of :func:`parser.archive.schema.create_schema`: the indexes, then the views."""
+    for table in schema.TABLES:
+        for columns in table.indexes:
+            db[table.name].create_index([columns] if isinstance(columns, str) else list(columns))
+    for name, sql in schema.VIEWS.items():
+        db.create_view(name, sql.strip(), replace=True)
+
+
 def rebuild_organisations(db: sqlite_utils.Database) -> None:
     """One row per business ID, named as the most recent project writes it."""
     db.execute("delete from organisations")
@@ -186,6 +237,18 @@ def _build(
     on_parsed: Callable[[Outcome], None] | None, on_plan: Callable[[int], None] | None,
 ) -> BuildReport:
     report = BuildReport()
+    began = time.perf_counter()
+    try:
+        return _build_steps(report, corpus, db_path, full=full, jobs=jobs, pdf_engine=pdf_engine, limits=limits,
+                            include_contacts=include_contacts, on_parsed=on_parsed, on_plan=on_plan)
+    finally:
+        report.seconds["total"] = time.perf_counter() - began
+
+
+def _build_steps(
+    report: BuildReport, corpus: Path, db_path: Path, *, full: bool, jobs: int | None, pdf_engine: str, limits: Limits,
+    include_contacts: bool, on_parsed: Callable[[Outcome], None] | None, on_plan: Callable[[int], None] | None,
+) -> BuildReport:
     started = time.perf_counter()
     scan = scan_corpus(corpus)
     documents = scan.documents
@@ -258,35 +321,29 @@ def _build(
             shutil.copyfile(db_path, temporary)
         with sqlite_utils.Database(temporary) as db:
             if old is None:
-                schema.create_schema(db)
+                # The tables now; their indexes and the views once the rows are in (see below).
+                create_tables(db)
             with db.atomic():
-                if references_changed:
-                    lists_started = time.perf_counter()
-                    counts = load_project_lists(db, corpus)
-                    report.notes.extend(counts["notes"])
-                    if counts["rows"]:
-                        report.notes.append(
-                            f"official project lists: {counts['rows']:,} rows loaded, {counts['flagged']} flagged as not repairable "
-                            "with certainty (project_list.flag; their raw lines are kept)"
-                        )
-                    if counts["history"]:
-                        report.notes.append(
-                            f"{counts['lists']} official lists: {counts['current']:,} projects in project_list (each from the newest "
-                            f"list that has it), {counts['history']:,} older rows in project_list_history"
-                        )
-                    load_municipalities(db, corpus)
-                    load_fetch_log(db, corpus)
-                    report.seconds["lists"] = time.perf_counter() - lists_started
-                for doc_id in [*removed, *to_parse]:
-                    delete_document(db, doc_id)
+                if old is not None:  # a new archive has nothing to delete
+                    for doc_id in [*removed, *to_parse]:
+                        delete_document(db, doc_id)
                 loader = DocumentLoader(db, include_contacts=include_contacts)
                 started = time.perf_counter()
-                load_seconds = 0.0
-                # Closed on the way out, however the loop ends (before the transaction is rolled
-                # back): that stops the parse workers.
+                load_seconds = lists_seconds = 0.0
+                # The workers make each document's rows; this process only writes them. Closed on
+                # the way out, however the loop ends (before the transaction is rolled back): that
+                # stops the parse workers.
+                transform = functools.partial(document_rows, include_contacts=include_contacts)
                 with contextlib.closing(_in_background(
-                    parse_files, [str(documents[d]) for d in to_parse], jobs=jobs, pdf_engine=pdf_engine, limits=limits, transform=document_record
+                    parse_files, [str(documents[d]) for d in to_parse], jobs=jobs, pdf_engine=pdf_engine, limits=limits, transform=transform
                 )) as outcomes:
+                    if references_changed:
+                        # While the workers parse the first documents, rather than before.
+                        lists_started, lists_cpu = time.perf_counter(), time.thread_time()
+                        _load_references(db, corpus, report)
+                        lists_seconds = report.seconds["lists"] = time.perf_counter() - lists_started
+                        # What the step itself cost, whatever the workers took of the cores meanwhile.
+                        report.seconds["lists_cpu"] = time.thread_time() - lists_cpu
                     for count, (doc_id, outcome) in enumerate(zip(to_parse, outcomes), 1):
                         if outcome.error is not None:
                             report.failures.append((doc_id, outcome.error))
@@ -300,20 +357,35 @@ def _build(
                 flushing = time.perf_counter()
                 loader.flush()
                 load_seconds += time.perf_counter() - flushing
-                report.seconds["parse"] = time.perf_counter() - started - load_seconds
+                # Waiting for the workers: the time they parse and this process has nothing to write.
+                report.seconds["parse"] = time.perf_counter() - started - load_seconds - lists_seconds
                 report.seconds["load"] = load_seconds
                 report.parsed = len(to_parse) - len(report.failures)
                 report.failed = len(report.failures)
+                # What needs only the primary keys first, then (a new archive) the indexes, then
+                # what their queries need them for.
                 started = time.perf_counter()
                 matcher = PlaceMatcher.from_db(db)
                 match_project_places(db, matcher, None if references_changed else loader.new_projects)
+                report.seconds["places"] = time.perf_counter() - started
+                indexing = time.perf_counter()
+                fill_project_index(db)
+                report.seconds["project_index"] = time.perf_counter() - indexing
+                if old is None:
+                    indexing = time.perf_counter()
+                    create_indexes(db)
+                    report.seconds["indexes"] = time.perf_counter() - indexing
+                indexing = time.perf_counter()
                 rebuild_organisations(db)
                 rebuild_document_versions(db)
-                rebuild_project_index(db)
+                rebuild_organisation_index(db)
+                report.seconds["organisations"] = time.perf_counter() - indexing
                 db["build_info"].upsert_all([{"key": k, "value": v} for k, v in sorted(info.items())], pk="key")
             # A full build makes the FTS tables in one pass (their triggers then keep them up
             # to date); every build brings the Finnish search vocabulary up to date.
+            indexing = time.perf_counter()
             search.create_search_index(db, None if search_changed else [*removed, *to_parse])
+            report.seconds["search"] = time.perf_counter() - indexing
             (report.warnings,) = db.execute("select count(*) from parse_warnings").fetchone()
             report.archive_failures = [
                 tuple(row) for row in db.execute("select id, coalesce(error, '') from documents where status = 'failed' order by id")
@@ -326,6 +398,24 @@ def _build(
     finally:
         _remove_temporary(temporary)
     return report
+
+
+def _load_references(db: sqlite_utils.Database, corpus: Path, report: BuildReport) -> None:
+    """Load the official lists, the municipality key and the fetch log, with notes for the report."""
+    counts = load_project_lists(db, corpus)
+    report.notes.extend(counts["notes"])
+    if counts["rows"]:
+        report.notes.append(
+            f"official project lists: {counts['rows']:,} rows loaded, {counts['flagged']} flagged as not repairable "
+            "with certainty (project_list.flag; their raw lines are kept)"
+        )
+    if counts["history"]:
+        report.notes.append(
+            f"{counts['lists']} official lists: {counts['current']:,} projects in project_list (each from the newest "
+            f"list that has it), {counts['history']:,} older rows in project_list_history"
+        )
+    load_municipalities(db, corpus)
+    load_fetch_log(db, corpus)
 
 
 def _reason(error: OSError) -> str:
@@ -363,49 +453,69 @@ def _write_failure(error: OSError | sqlite3.Error, db_path: Path) -> str:
 _BATCH = 250
 
 
-def _in_background(function: Callable[..., Iterator[Any]], *args: Any, **kwargs: Any) -> Iterator[Any]:
-    """Run a generator in a thread, handing its items over through a bounded queue.
+class _in_background:  # lower case: used like the generator function it was
+    """Run a generator in a thread from now on, handing its items over through a bounded queue.
 
-    The parse workers then never wait for the database: while this thread writes a batch, the
-    other keeps collecting results and handing out files. When the consumer stops early (an
-    exception, a signal, ``close()``), the thread is told to stop, closes the generator (which
-    stops its workers) and is waited for: nothing keeps running after the build.
+    The parse workers then never wait for the database: while this process writes a batch (or
+    loads the official lists, before it asks for the first item), the thread keeps collecting
+    results and handing out files. When the consumer stops early (an exception, a signal,
+    ``close()``, even before its first item), the thread is told to stop, closes the generator
+    (which stops its workers) and is waited for: nothing keeps running after the build.
     """
-    items: queue.Queue = queue.Queue(maxsize=4 * _BATCH)
-    done = object()
-    stop = threading.Event()
 
-    def put(item: Any) -> bool:
-        while not stop.is_set():
+    _DONE = object()
+
+    def __init__(self, function: Callable[..., Iterator[Any]], *args: Any, **kwargs: Any) -> None:
+        self._items: queue.Queue = queue.Queue(maxsize=4 * _BATCH)
+        self._stop = threading.Event()
+        self._finished = False
+        self._thread = threading.Thread(target=self._produce, args=(function, args, kwargs), name="esr-parse", daemon=True)
+        self._thread.start()
+
+    def _put(self, item: Any) -> bool:
+        while not self._stop.is_set():
             try:
-                items.put(item, timeout=0.1)
+                self._items.put(item, timeout=0.1)
                 return True
             except queue.Full:
                 continue
         return False
 
-    def produce() -> None:
+    def _produce(self, function: Callable[..., Iterator[Any]], args: tuple, kwargs: dict) -> None:
         generator = function(*args, **kwargs)
         try:
             for item in generator:
-                if not put(item):
+                if not self._put(item):
                     return
         except BaseException as error:  # noqa: BLE001 - handed to the consumer, raised there
-            put(error)
+            self._put(error)
         finally:
             generator.close()
-            put(done)
+            self._put(self._DONE)
 
-    thread = threading.Thread(target=produce, name="esr-parse", daemon=True)
-    thread.start()
-    try:
-        while (item := items.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join()
+    def __iter__(self) -> _in_background:
+        return self
+
+    def __next__(self) -> Any:
+        if self._finished:
+            raise StopIteration
+        try:
+            item = self._items.get()
+        except BaseException:
+            self.close()
+            raise
+        if item is self._DONE:
+            self.close()
+            raise StopIteration
+        if isinstance(item, BaseException):
+            self.close()
+            raise item
+        return item
+
+    def close(self) -> None:
+        self._finished = True
+        self._stop.set()
+        self._thread.join()
 
 
 def _temporaries(db_path: Path) -> Iterator[Path]:

@@ -13,14 +13,14 @@ the document (and so its full-text index and the search vocabulary), extra field
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlite_utils
 
 from ..corpus import harvested_page
 from ..warnings import WARNING_CODES, warning
 from . import schema
-from .rows import child_rows, document_row, project_row
+from .rows import child_rows, document_record, document_row, project_row
 
 
 class WarningWriter:
@@ -31,17 +31,36 @@ class WarningWriter:
     replaces.
     """
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: sqlite_utils.Database, *, archive_empty: bool = False) -> None:
         self.db = db
         self._last: dict[str, int] = {}
+        #: The archive held no warnings when the writer was made (a full build): a document the
+        #: writer has not met has none, so the archive need not be asked.
+        self.archive_empty = archive_empty
+
+    def _start(self, document_id: str) -> None:
+        if self.archive_empty:
+            self._last[document_id] = 0
+            return
+        (last,) = self.db.execute(
+            "select coalesce(max(position), 0) from parse_warnings where document_id = ?", [document_id]
+        ).fetchone()
+        self._last[document_id] = last
+
+    def numbered(self, document_id: str, warnings: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """The ``parse_warnings`` rows, as tuples in the table's column order, of ``warnings``
+        given as tuples of the columns after ``document_id`` and ``position``."""
+        if document_id not in self._last:
+            self._start(document_id)
+        last = self._last[document_id]
+        rows = [(document_id, last + offset, *item) for offset, item in enumerate(warnings, 1)]
+        self._last[document_id] = last + len(warnings)
+        return rows
 
     def rows(self, document_id: str, warnings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The ``parse_warnings`` rows of ``warnings`` (each ``{code, message, line}``)."""
         if document_id not in self._last:
-            (last,) = self.db.execute(
-                "select coalesce(max(position), 0) from parse_warnings where document_id = ?", [document_id]
-            ).fetchone()
-            self._last[document_id] = last
+            self._start(document_id)
         rows = []
         for item in warnings:
             self._last[document_id] += 1
@@ -181,60 +200,142 @@ def delete_document(db: sqlite_utils.Database, doc_id: str) -> None:
     db.execute("delete from documents where id = ?", [doc_id])
 
 
+def _columns(table: schema.TableSchema) -> tuple[str, ...]:
+    return tuple(table.columns)
+
+
+#: The columns a parse worker sends each table's rows in (see :class:`ParsedRows`); the loader
+#: adds what only it knows (the document's id, path and hash, warning positions).
+_DOCUMENT_COLUMNS = _columns(schema.DOCUMENTS)
+_PROJECT_COLUMNS = tuple(column for column in schema.PROJECTS.columns if column != "document_id")
+_VALUES_COLUMNS = _columns(schema.DESCRIPTION_VALUES)
+_WARNING_COLUMNS = _columns(schema.PARSE_WARNINGS)
+_CHILD_COLUMNS = {table.name: _columns(table) for table in schema.PROJECT_CHILD_TABLES}
+assert _DOCUMENT_COLUMNS[:3] == ("id", "path", "sha256") and _VALUES_COLUMNS[0] == "document_id"
+assert _WARNING_COLUMNS[:2] == ("document_id", "position")
+assert _PROJECT_COLUMNS[0] == "code" and all(columns[0] == "project_code" for columns in _CHILD_COLUMNS.values())
+
+
+class ParsedRows(NamedTuple):
+    """A parsed document's rows, made in the parse worker (:func:`document_rows`): tuples in the
+    columns of each table but what only the loader knows, small to send and ready to insert."""
+
+    #: ``documents`` columns after ``id``, ``path`` and ``sha256``.
+    document: tuple[Any, ...]
+    #: ``parse_warnings`` columns after ``document_id`` and ``position``: the parser's warnings,
+    #: then ``no_project_code`` for a description without a code.
+    warnings: list[tuple[Any, ...]]
+    #: The project's code, when the document describes a project that has one; then:
+    code: str | None
+    #: ``description_values`` columns after ``document_id``;
+    values: tuple[Any, ...] | None
+    #: ``projects`` columns but ``document_id`` (:data:`_PROJECT_COLUMNS`);
+    project: tuple[Any, ...] | None
+    #: every row of each project child table, in its columns.
+    children: dict[str, list[tuple[Any, ...]]] | None
+    #: Whether the contact's e-mail and phone were kept (``include_contacts``).
+    contacts: bool
+
+
+def _warning_tuple(item: dict[str, Any]) -> tuple[Any, ...]:
+    row = {"stage": WARNING_CODES[item["code"]].stage, **item}
+    return tuple(row.get(column) for column in _WARNING_COLUMNS[2:])
+
+
+def parsed_rows(record: dict[str, Any], *, include_contacts: bool = True) -> ParsedRows:
+    """The rows of a parsed document's plain-data record (:func:`parser.archive.rows.document_record`)."""
+    if not include_contacts:
+        record = without_contacts(record)
+    document = document_row("", record, path="", sha256="", error=None)
+    warnings = [_warning_tuple(item) for item in record["warnings"]]
+    project = record["project"]
+    code = values = row = children = None
+    if project is not None:
+        code = project.get("code") or None
+        if code is None:
+            warnings.append(_warning_tuple(warning("no_project_code", "the description has no project code, so it is not in projects")))
+        else:
+            described = description_values_row("", project)
+            values = tuple(described.get(column) for column in _VALUES_COLUMNS[1:])
+            made = project_row(project, "")
+            if not include_contacts:
+                made["contact_email"] = made["contact_phone"] = None
+            row = tuple(made.get(column) for column in _PROJECT_COLUMNS)
+            children = {
+                table: [tuple(item.get(column) for column in _CHILD_COLUMNS[table]) for item in items]
+                for table, items in child_rows(project).items()
+            }
+    return ParsedRows(tuple(document.get(column) for column in _DOCUMENT_COLUMNS[3:]), warnings, code, values, row, children, include_contacts)
+
+
+def document_rows(document: Any, *, include_contacts: bool = True) -> ParsedRows:
+    """What a parse worker sends the loader for one document (a ``transform`` of
+    :func:`parser.runner.parse_files`): its rows, without contacts when so asked."""
+    return parsed_rows(document_record(document), include_contacts=include_contacts)
+
+
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"insert into [{table}] ({', '.join(f'[{c}]' for c in columns)}) values ({', '.join('?' * len(columns))})"
+
+
 class DocumentLoader:
     """Collects the rows of newly parsed documents and writes them in few, large inserts."""
 
     def __init__(self, db: sqlite_utils.Database, *, include_contacts: bool) -> None:
         self.db = db
         self.include_contacts = include_contacts
-        self.rows: dict[str, list[dict[str, Any]]] = {table.name: [] for table in schema.TABLES}
+        #: Row tuples per table, in the columns of :attr:`_sql`.
+        self.rows: dict[str, list[tuple[Any, ...]]] = {table.name: [] for table in schema.TABLES}
+        self._sql = {table.name: _insert_sql(table.name, _columns(table)) for table in schema.TABLES}
+        self._sql["projects"] = _insert_sql("projects", (*_PROJECT_COLUMNS, "document_id"))
         self.holders = {code: doc for code, doc in db.execute("select code, document_id from projects")}
-        self.warnings = WarningWriter(db)
+        (held,) = db.execute("select exists(select 1 from parse_warnings)").fetchone()
+        self.warnings = WarningWriter(db, archive_empty=not held)
         self.new_projects: list[str] = []
 
-    def add(self, doc_id: str, sha256: str, record: dict[str, Any] | None, error: str | None) -> None:
-        """Add one document: ``record`` is its plain-data record (``None`` when it failed)."""
-        if record is not None and not self.include_contacts:
-            record = without_contacts(record)
-        self.rows["documents"].append(document_row(doc_id, record, path=doc_id, sha256=sha256, error=error))
+    def add(self, doc_id: str, sha256: str, record: ParsedRows | dict[str, Any] | None, error: str | None) -> None:
+        """Add one document: its :class:`ParsedRows` (made by :func:`document_rows` in a parse
+        worker) or its plain-data record, ``None`` when it failed."""
         if record is None:
+            failed = document_row(doc_id, None, path=doc_id, sha256=sha256, error=error)
+            self.rows["documents"].append(tuple(failed.get(column) for column in _DOCUMENT_COLUMNS))
             return
-        warnings = list(record["warnings"])
-        if record["project"] is not None:
-            warnings.extend(self._add_project(doc_id, record["project"]))
-        self.rows["parse_warnings"].extend(self.warnings.rows(doc_id, warnings))
+        if not isinstance(record, ParsedRows):
+            record = parsed_rows(record, include_contacts=self.include_contacts)
+        elif record.contacts != self.include_contacts:
+            raise ValueError("the rows were made with another include_contacts than the loader's")
+        self.rows["documents"].append((doc_id, doc_id, sha256, *record.document))
+        warnings = record.warnings
+        if record.code is not None:
+            warnings = [*warnings, *self._add_project(doc_id, record)]
+        self.rows["parse_warnings"].extend(self.warnings.numbered(doc_id, warnings))
 
-    def _add_project(self, doc_id: str, project: dict[str, Any]) -> list[dict[str, Any]]:
-        code = project.get("code")
-        if not code:
-            return [warning("no_project_code", "the description has no project code, so it is not in projects")]
-        self.rows["description_values"].append(description_values_row(doc_id, project))
-        holder = self.holders.get(code)
+    def _add_project(self, doc_id: str, record: ParsedRows) -> list[tuple[Any, ...]]:
+        code = record.code
+        self.rows["description_values"].append((doc_id, *record.values))  # type: ignore[misc]
+        holder = self.holders.get(code)  # type: ignore[arg-type]
         if holder is not None and precedence(holder) < precedence(doc_id):
             if same_page(holder, doc_id):
                 return []  # an older version of the page: history, no duplicate
-            return [warning("duplicate_project", f"project {code} is loaded from {holder}, {why_first(holder)}")]
+            return [_warning_tuple(warning("duplicate_project", f"project {code} is loaded from {holder}, {why_first(holder)}"))]
         if holder is not None:
-            self._unload(code)
+            self._unload(code)  # type: ignore[arg-type]
             if not same_page(holder, doc_id):
                 notice = warning("duplicate_project", f"project {code} is loaded from {doc_id}, {why_first(doc_id)}")
-                self.rows["parse_warnings"].extend(self.warnings.rows(holder, [notice]))
-        self.holders[code] = doc_id
-        self.new_projects.append(code)
-        row = project_row(project, doc_id)
-        if not self.include_contacts:
-            row["contact_email"] = row["contact_phone"] = None
-        self.rows["projects"].append(row)
-        for table, rows in child_rows(project).items():
+                self.rows["parse_warnings"].extend(self.warnings.numbered(holder, [_warning_tuple(notice)]))
+        self.holders[code] = doc_id  # type: ignore[index]
+        self.new_projects.append(code)  # type: ignore[arg-type]
+        self.rows["projects"].append((*record.project, doc_id))  # type: ignore[misc]
+        for table, rows in record.children.items():  # type: ignore[union-attr]
             self.rows[table].extend(rows)
         return []
 
     def _unload(self, code: str) -> None:
         """Take a project out, whether it is in the archive or still waiting in this loader."""
         delete_project(self.db, code)
+        # The code is the first column of the projects rows and of the child tables' rows.
         for table in ("projects", *(child.name for child in schema.PROJECT_CHILD_TABLES)):
-            key = "code" if table == "projects" else "project_code"
-            self.rows[table] = [row for row in self.rows[table] if row.get(key) != code]
+            self.rows[table] = [row for row in self.rows[table] if row[0] != code]
         if code in self.new_projects:
             self.new_projects.remove(code)
 
@@ -243,5 +344,5 @@ class DocumentLoader:
         for table in schema.TABLES:
             rows = self.rows[table.name]
             if rows:
-                schema.insert_rows(self.db, table, rows)
+                self.db.conn.executemany(self._sql[table.name], rows)
                 rows.clear()

@@ -14,8 +14,10 @@ in full in each), the whole country (``valtakunnallinen``) or unknown.
 
 from __future__ import annotations
 
+import itertools
 import json
 import unicodedata
+from collections.abc import Iterator
 from typing import Any
 
 import regex
@@ -44,15 +46,18 @@ def normalise_organisation(name: str | None) -> str | None:
     return text or None
 
 
-_DESCRIBED_PLACES = """
-select p.code,
-  (select json_group_array(name) from (select name from project_areas a where a.project_code = p.code and a.level = 'region' order by position)) as regions,
-  (select json_group_array(region_fi) from (
+#: What a description says of its project's place (``p`` is its ``projects`` row): the regions
+#: it names, and the regions of the municipalities it names. ``+a.code`` keeps the planner on
+#: the primary key (project_code, level): before ``analyze`` has run (a full build runs it last)
+#: it would otherwise scan the (level, code) index for every project, which made this quadratic
+#: (over a minute for 4,000 projects).
+_DESCRIBED_PLACES = {
+    "regions": "(select json_group_array(name) from (select name from project_areas a where a.project_code = p.code and a.level = 'region' order by position))",
+    "municipality_regions": """(select json_group_array(region_fi) from (
      select distinct m.region_fi from project_areas a
      join municipalities m on m.municipality_code = a.code and m.year = a.key_year
-     where a.project_code = p.code and a.level = 'municipality' and a.code is not null order by m.region_fi)) as municipality_regions
-from projects p
-"""
+     where a.project_code = p.code and a.level = 'municipality' and +a.code is not null order by m.region_fi))""",
+}
 
 
 def _place(described: dict[str, Any] | None, list_row: dict[str, Any] | None) -> dict[str, Any]:
@@ -91,17 +96,16 @@ _TEXT_COLUMNS = (
     "communication_plan", "dissemination_plan", "gender_equality_analysis_text", "gender_equality_mainstreamed_text",
     "gender_equality_main_goal_text",
 )
-_DESCRIBED_TEXTS = """
-select p.code,
-  (select group_concat(t, char(10)) from (
+#: The texts of a description's tables that a search looks in (``p`` is its ``projects`` row).
+_DESCRIBED_TEXTS = {
+    "sustainability": """(select group_concat(t, char(10)) from (
      select coalesce(s.criterion, '') || ' ' || coalesce(s.justification, '') as t from sustainability_scores s
-     where s.project_code = p.code order by s.position)) as sustainability,
-  (select group_concat(rating, char(10)) from (
-     select rating from horizontal_ratings r where r.project_code = p.code order by r.principle)) as ratings,
-  (select group_concat(indicator, ' ') from (
-     select indicator from indicators i where i.project_code = p.code order by i.position)) as indicators
-from projects p
-"""
+     where s.project_code = p.code order by s.position))""",
+    "ratings": """(select group_concat(rating, char(10)) from (
+     select rating from horizontal_ratings r where r.project_code = p.code order by r.principle))""",
+    "indicators": """(select group_concat(indicator, ' ') from (
+     select indicator from indicators i where i.project_code = p.code order by i.position))""",
+}
 
 
 def indicator_names() -> dict[str, str]:
@@ -125,52 +129,171 @@ def _search_text(described: dict[str, Any] | None, texts: dict[str, Any] | None,
     return text or None
 
 
+#: The columns of ``projects`` and ``project_list`` the index reads (besides the texts).
+_BASE_COLUMNS = (
+    "code", "period", "fund", "name", "implementer_name", "managing_authority", "status", "start_date", "end_date", *_FIGURES,
+)
+_PROJECT_READ = (*_BASE_COLUMNS, "implementer_business_id", "document_id", *_TEXT_COLUMNS)
+_LIST_READ = (*_BASE_COLUMNS, "programme_section", "source_list")
+
+
+def _index_query(db: sqlite_utils.Database) -> tuple[str, list[str], list[str]]:
+    """One query for the index's rows, in code order: per code its description (its places and
+    texts), its list row and its EURA 2021 row, so that the rows are made as they are read.
+    Returns the SQL and the columns of ``projects`` and ``project_list`` it reads (those the
+    tables have: a column a table lacks reads as absent)."""
+    def present(table: str, wanted: tuple[str, ...]) -> list[str]:
+        columns = {row[1] for row in db.execute(f"pragma table_info([{table}])")}
+        return [column for column in dict.fromkeys(wanted) if column in columns]
+
+    described, listed = present("projects", _PROJECT_READ), present("project_list", _LIST_READ)
+    extras = [*_DESCRIBED_PLACES.values(), *_DESCRIBED_TEXTS.values()]
+    columns = [
+        "c.code", "p.code is not null", *(f"p.[{column}]" for column in described),
+        *(f"case when p.code is not null then {expression} end" for expression in extras),
+        "l.code is not null", *(f"l.[{column}]" for column in listed),
+        "e.code is not null", "e.implementer_business_id", "e.summary",
+    ]
+    sql = (
+        f"select {', '.join(columns)} from (select code from projects union select code from project_list where code is not null) c "
+        "left join projects p on p.code = c.code left join project_list l on l.code = c.code "
+        "left join eura2021_projects e on e.code = c.code order by c.code"
+    )
+    return sql, described, listed
+
+
+#: Index rows are written in batches of this many as they are made.
+_INDEX_BATCH = 2000
+
+
 def rebuild_project_index(db: sqlite_utils.Database) -> int:
     """Make ``project_index`` anew from ``projects``, ``project_list`` and ``eura2021_projects``,
     and the organisations of its projects (:func:`rebuild_organisation_index`)."""
-    projects = {row["code"]: row for row in db.query("select * from projects")}
-    listed = {row["code"]: row for row in db.query("select * from project_list where code is not null")}
-    eura = {row["code"]: row for row in db.query("select code, implementer_business_id, source, summary from eura2021_projects")}
-    places = {row["code"]: row for row in db.query(_DESCRIBED_PLACES)}
-    texts = {row["code"]: row for row in db.query(_DESCRIBED_TEXTS)}
-    names = indicator_names()
-    rows = []
-    for code in sorted(set(projects) | set(listed)):
-        described, row = projects.get(code), listed.get(code)
-        base = described or row
-        sources = [name for name, present in (("description", described is not None), ("list", row is not None and code not in eura), ("eura2021", code in eura)) if present]
-        business_id = (described or {}).get("implementer_business_id") or (eura.get(code) or {}).get("implementer_business_id")
-        authority = base["managing_authority"]
-        rows.append({
-            "code": code,
-            "period": base.get("period") or (row or {}).get("period"),
-            "fund": base["fund"],
-            "name": base["name"],
-            "implementer_name": base["implementer_name"],
-            "implementer_key": normalise_organisation(base["implementer_name"]),
-            "implementer_business_id": business_id,
-            "managing_authority": authority,
-            "authority": normalise_authority(authority),
-            "status": base["status"],
-            "start_date": base["start_date"],
-            "end_date": base["end_date"],
-            **{figure: base[figure] for figure in _FIGURES},
-            "values_from": "description" if described else ("eura2021" if code in eura else "list"),
-            **_place(places.get(code), row),
-            "document_id": (described or {}).get("document_id"),
-            "list_source": (row or {}).get("source_list"),
-            "sources": ",".join(sources),
-            "search_text": _search_text(described, texts.get(code), (eura.get(code) or {}).get("summary"), names),
-        })
-    db.execute("delete from project_index")
-    if rows:
-        columns = list(COLUMNS)
-        db.conn.executemany(
-            f"insert into project_index ({', '.join(f'[{c}]' for c in columns)}) values ({', '.join('?' * len(columns))})",
-            [tuple(row[column] for column in columns) for row in rows],
-        )
+    count = fill_project_index(db)
     rebuild_organisation_index(db)
-    return len(rows)
+    return count
+
+
+def fill_project_index(db: sqlite_utils.Database) -> int:
+    """The first half of :func:`rebuild_project_index`: ``project_index`` anew, from the tables'
+    primary keys alone (a new archive fills it before the other indexes are made).
+
+    The rows are made while one query reads them in code order and written in batches: neither
+    the descriptions nor the lists are held whole in memory. When the index already holds the
+    same codes, each in the place a new index gives it (an incremental build that changed no
+    code), only the rows whose values changed are written: the same table, without deleting
+    and inserting every row (and its full-text entry) again.
+    """
+    if _same_codes(db):
+        return _update_in_place(db)
+    insert = f"insert into project_index ({', '.join(f'[{c}]' for c in _ROW_ORDER)}) values ({', '.join('?' * len(_ROW_ORDER))})"
+    db.execute("delete from project_index")
+    rows: list[tuple[Any, ...]] = []
+    count = 0
+    for row in _index_rows(db):
+        rows.append(row)
+        if len(rows) >= _INDEX_BATCH:
+            db.conn.executemany(insert, rows)
+            count += len(rows)
+            rows = []
+    if rows:
+        db.conn.executemany(insert, rows)
+        count += len(rows)
+    return count
+
+
+_CODES_SQL = "select code from projects union select code from project_list where code is not null order by code"
+
+
+def _same_codes(db: sqlite_utils.Database) -> bool:
+    """Whether the index holds the codes it is to hold, in code order, as rowids 1, 2, … (what
+    deleting every row and inserting the new ones in code order would give them)."""
+    count, low, high = db.execute("select count(*), min(rowid), max(rowid) from project_index").fetchone()
+    if not count or (low, high) != (1, count):
+        return False
+    held = db.execute("select code from project_index order by rowid")
+    wanted = db.execute(_CODES_SQL)
+    return all(old == new for old, new in itertools.zip_longest(held, wanted))
+
+
+def _update_in_place(db: sqlite_utils.Database) -> int:
+    """Write the rows of :func:`_index_rows` whose values differ from the index's (same codes)."""
+    held = db.execute(f"select rowid, {', '.join(f'[{c}]' for c in _ROW_ORDER)} from project_index order by rowid")
+    changed = [(*row, old[0]) for row, old in zip(_index_rows(db), held) if row != old[1:]]
+    if changed:
+        db.conn.executemany(f"update project_index set {', '.join(f'[{c}] = ?' for c in _ROW_ORDER)} where rowid = ?", changed)
+    return db.execute("select count(*) from project_index").fetchone()[0]
+
+
+def _index_rows(db: sqlite_utils.Database) -> Iterator[tuple[Any, ...]]:
+    """The rows of the index, in code order, each a tuple in :data:`_ROW_ORDER`."""
+    sql, described_columns, list_columns = _index_query(db)
+    names = indicator_names()
+    places_from = 2 + len(described_columns)
+    texts_from = places_from + len(_DESCRIBED_PLACES)
+    list_from = texts_from + len(_DESCRIBED_TEXTS) + 1
+    eura_from = list_from + len(list_columns) + 1
+    # Many list rows share an implementer, and an authority, period and section: each is worked
+    # out once.
+    keys: dict[str | None, str | None] = {}
+    areas: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for values in db.execute(sql):
+        code = values[0]
+        described = places = texts = row = None
+        if values[1]:
+            described = dict(zip(described_columns, values[2:places_from]))
+            places = dict(zip(_DESCRIBED_PLACES, values[places_from:texts_from]))
+            texts = dict(zip(_DESCRIBED_TEXTS, values[texts_from:list_from - 1]))
+        if values[list_from - 1]:
+            row = dict(zip(list_columns, values[list_from:eura_from - 1]))
+        in_eura = bool(values[eura_from - 1])
+        base: dict[str, Any] = described or row  # type: ignore[assignment]
+        sources = [name for name, present in (("description", described is not None), ("list", row is not None and not in_eura), ("eura2021", in_eura)) if present]
+        business_id = (described or {}).get("implementer_business_id") or (values[eura_from] if in_eura else None)
+        authority = base["managing_authority"]
+        implementer = base["implementer_name"]
+        if implementer not in keys:
+            keys[implementer] = normalise_organisation(implementer)
+        if described is not None:
+            place = _place(places, row)
+        else:
+            area = (row["managing_authority"], row["period"], row["programme_section"])  # type: ignore[index]
+            if area not in areas:
+                areas[area] = _place(None, row)
+            place = areas[area]
+        yield (
+            code,
+            base.get("period") or (row or {}).get("period"),
+            base["fund"],
+            base["name"],
+            implementer,
+            keys[implementer],
+            business_id,
+            authority,
+            normalise_authority(authority),
+            base["status"],
+            base["start_date"],
+            base["end_date"],
+            *(base[figure] for figure in _FIGURES),
+            "description" if described else ("eura2021" if in_eura else "list"),
+            place["region"],
+            place["region_kind"],
+            place["region_source"],
+            place["regions"],
+            (described or {}).get("document_id"),
+            (row or {}).get("source_list"),
+            ",".join(sources),
+            _search_text(described, texts, values[eura_from + 1] if in_eura else None, names),
+        )
+
+
+#: The order of the values of :func:`rebuild_project_index`'s rows: every column of the index.
+_ROW_ORDER = (
+    "code", "period", "fund", "name", "implementer_name", "implementer_key", "implementer_business_id",
+    "managing_authority", "authority", "status", "start_date", "end_date", *_FIGURES, "values_from",
+    "region", "region_kind", "region_source", "regions", "document_id", "list_source", "sources", "search_text",
+)
+assert sorted(_ROW_ORDER) == sorted(COLUMNS), "every column of the index, once"
 
 
 #: A unit written after its organisation: "Kuopion kaupunki, sosiaali- ja terveyskeskus",

@@ -17,6 +17,7 @@ proxy for a place.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import regex
@@ -90,8 +91,12 @@ _ELY_COMMA = regex.compile(r"elinkeino-\s*,?\s+liikenne-")
 _UNIT = regex.compile(r",\s*(?:yritystuet|pääomasijoitustoiminta)\s*$")
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_authority(name: str | None) -> str | None:
-    """The one name of an authority however a list spells it; an unknown name, tidied only."""
+    """The one name of an authority however a list spells it; an unknown name, tidied only.
+
+    Remembered: some 60 spellings stand for every one of the lists' 22,821 rows.
+    """
     if name is None or not name.strip():
         return None
     text = " ".join(name.split())

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime
 import functools
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -241,9 +241,17 @@ def parse_amount(text: str) -> Amount | None:
     amount gives ``None``.
     """
     text = text.strip()
+    if text.isdigit() and text.isascii():
+        return int(text)  # most amounts: whole euros, no regex needed
     if not _AMOUNT.fullmatch(text):
         return None
     return float(text) if "." in text else int(text)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _date(value: str) -> datetime.date | None:
+    """:func:`finnish_date`, remembered: a list has a few thousand distinct dates in 40,000 cells."""
+    return finnish_date(value)
 
 
 def fits(kind: str, field: str, closed_sets: ClosedSets) -> bool:
@@ -260,7 +268,7 @@ def fits(kind: str, field: str, closed_sets: ClosedSets) -> bool:
     if kind == "status":
         return value in closed_sets.statuses
     if kind == "date":
-        return finnish_date(value) is not None
+        return _date(value) is not None
     if kind == "amount":
         return parse_amount(value) is not None
     raise ValueError(f"not an anchor kind: {kind}")
@@ -274,7 +282,7 @@ def is_wordy(piece: str) -> bool:
     so it is taken as a missing value, never as a name.
     """
     value = piece.strip()
-    return bool(value) and not _AMOUNT.fullmatch(value) and finnish_date(value) is None
+    return bool(value) and not _AMOUNT.fullmatch(value) and _date(value) is None
 
 
 def text_fits(pieces: Sequence[str]) -> bool:
@@ -336,6 +344,111 @@ def well_formed_values(line: SourceLine, layout: ListLayout) -> list[str] | None
 #: One column's share of the fields: (start, end) indices into the fields, or None if missing.
 Span = tuple[int, int] | None
 
+# What one comma field can be, as bits: the anchor kinds it fits, and whether it is wordy (a
+# piece that can carry a free-text value). Each field is asked once, however many readings try it.
+_BITS = {"code": 1, "fund": 2, "axis": 4, "section": 8, "status": 16, "date": 32, "amount": 64, "text": 128}
+_WORDY = _BITS["text"]
+_NUMERIC_START = frozenset("0123456789-")
+_CODE_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def field_shape(field: str, closed_sets: ClosedSets) -> int:
+    """The bits of every kind in :data:`_BITS` that one comma field fits: ``fits`` for the
+    anchors, :func:`is_wordy` for ``text``, in one pass.
+
+    An amount, a date and an axis begin with a digit (an amount maybe with ``-``) and a code
+    with a capital letter, so most free-text pieces are told by their first character.
+    """
+    value = field.strip()
+    shape = 0
+    if value in closed_sets.sections:
+        shape |= 8
+    if value in closed_sets.statuses:
+        shape |= 16
+    if not value:
+        return shape
+    if value[0] in _NUMERIC_START:
+        number = parse_amount(value) is not None
+        date = _date(value) is not None
+        if number:
+            shape |= 64
+            if _AXIS.fullmatch(value):
+                shape |= 4
+        if date:
+            shape |= 32
+        if not number and not date:
+            shape |= _WORDY
+        return shape
+    shape |= _WORDY
+    if value in FUNDS:
+        shape |= 2
+    elif 6 <= len(value) <= 10 and value[0] in _CODE_START and PROJECT_CODE.fullmatch(value):
+        shape |= 1  # a capital letter and 5 to 9 digits
+    return shape
+
+
+@functools.cache
+def _groups(layout: ListLayout) -> tuple[tuple[int, ...] | None, ...]:
+    """The layout's columns as groups: a run of anchors (their bits), or None for a text column."""
+    groups: list[tuple[int, ...] | None] = []
+    for _, kind in layout.columns:
+        if kind == "text":
+            groups.append(None)
+        elif groups and groups[-1] is not None:
+            groups[-1] = (*groups[-1], _BITS[kind])  # type: ignore[misc]
+        else:
+            groups.append((_BITS[kind],))
+    return tuple(groups)
+
+
+def _readings(
+    shapes: Sequence[int], blank: Sequence[bool], layout: ListLayout, limit: int
+) -> list[tuple[Span, ...]]:
+    """:func:`exact_readings` over the shapes of the fields (see :func:`field_shape`): the same
+    search, a run of anchors (each one field of its shape) taken in one step."""
+    groups = _groups(layout)
+    # How many columns follow each group: every one of them needs a field of its own.
+    after = [0] * len(groups)
+    for index in range(len(groups) - 2, -1, -1):
+        following = groups[index + 1]
+        after[index] = after[index + 1] + (1 if following is None else len(following))
+    count = len(shapes)
+    readings: list[tuple[Span, ...]] = []
+    # The first wordy field at or after each index, and whether only blanks follow it.
+    next_wordy = [count] * (count + 1)
+    blank_from = [True] * (count + 1)
+    for index in range(count - 1, -1, -1):
+        next_wordy[index] = index if shapes[index] & _WORDY else next_wordy[index + 1]
+        blank_from[index] = blank_from[index + 1] and blank[index]
+
+    def walk(start: int, group: int, spans: tuple[Span, ...]) -> None:
+        if len(readings) >= limit:
+            return
+        if group == len(groups):
+            if count - start in layout.trailing_blanks and blank_from[start]:
+                readings.append(spans)
+            return
+        anchors = groups[group]
+        if anchors is None:
+            # The text needs a wordy piece; the anchor after it must fit the field it ends before.
+            following = groups[group + 1] if group + 1 < len(groups) else None
+            first = following[0] if following else 0
+            for end in range(max(start + 1, next_wordy[start] + 1), count - after[group] + 1):
+                if first and (end >= count or not shapes[end] & first):
+                    continue
+                walk(end, group + 1, (*spans, (start, end)))
+            return
+        end = start + len(anchors)
+        if end > count:
+            return
+        for offset, bit in enumerate(anchors):
+            if not shapes[start + offset] & bit:
+                return
+        walk(end, group + 1, (*spans, *((index, index + 1) for index in range(start, end))))
+
+    walk(0, 0, ())
+    return readings
+
 
 def exact_readings(
     fields: Sequence[str], layout: ListLayout, closed_sets: ClosedSets, limit: int = 2
@@ -345,29 +458,8 @@ def exact_readings(
     Each free-text column takes one or more consecutive fields; each anchor takes exactly one
     field of its shape. Two readings mean the row is ambiguous, so the search stops there.
     """
-    columns = layout.columns
-    readings: list[tuple[Span, ...]] = []
-
-    def walk(start: int, column: int, spans: tuple[Span, ...]) -> None:
-        if len(readings) >= limit:
-            return
-        if column == len(columns):
-            rest = fields[start:]
-            if len(rest) in layout.trailing_blanks and not any(piece.strip() for piece in rest):
-                readings.append(spans)
-            return
-        kind = columns[column][1]
-        if kind == "text":
-            # Every later column needs at least one field of its own.
-            last_end = len(fields) - (len(columns) - column - 1)
-            for end in range(start + 1, last_end + 1):
-                if text_fits(fields[start:end]):
-                    walk(end, column + 1, (*spans, (start, end)))
-        elif start < len(fields) and fits(kind, fields[start], closed_sets):
-            walk(start + 1, column + 1, (*spans, (start, start + 1)))
-
-    walk(0, 0, ())
-    return readings
+    shapes = [field_shape(field, closed_sets) for field in fields]
+    return _readings(shapes, [not field.strip() for field in fields], layout, limit)
 
 
 @dataclass(frozen=True)
@@ -464,7 +556,7 @@ def column_value(kind: str, pieces: Sequence[str], unwrapped: bool) -> tuple[obj
             return unquoted, "field_unquoted", None
         return text, None, None
     if kind == "date":
-        return finnish_date(text), None, None
+        return _date(text), None, None
     if kind == "amount":
         return parse_amount(text), None, None
     return text or None, None, None
@@ -482,45 +574,115 @@ def unquote_field(text: str) -> str | None:
 
 def build_row(line: SourceLine, layout: ListLayout, closed_sets: ClosedSets, source_list: str) -> ProjectListRow:
     """The row of one data line: repaired when exactly one reading fits, else flagged."""
-    repairs = list(line.repairs)
-    flags = list(line.flags)
+    return ProjectListRow(**row_values(line, layout, closed_sets, source_list))
+
+
+def _well_formed(line: SourceLine, layout: ListLayout) -> list[object] | None:
+    """The values of a line that :func:`well_formed_values` takes as written, typed (dates and
+    amounts read), or None: one pass that serves both learning the sets and building the row."""
+    columns = layout.columns
+    fields = line.fields
+    width = len(columns)
+    if line.flags or len(fields) < width or len(fields) - width not in layout.trailing_blanks:
+        return None
+    for piece in fields[width:]:
+        if piece.strip():
+            return None
+    values: list[object] = []
+    for (_, kind), field in zip(columns, fields):
+        value: object = field.strip()
+        if kind == "text":
+            if not value or (value[0] in _NUMERIC_START and (parse_amount(value) is not None or _date(value) is not None)):
+                return None
+        elif kind == "date":
+            value = _date(value)
+            if value is None:
+                return None
+        elif kind == "amount":
+            value = parse_amount(value)
+            if value is None:
+                return None
+        elif kind in ("section", "status"):
+            if not value:
+                return None
+        elif kind == "code":
+            if not PROJECT_CODE.fullmatch(value):
+                return None
+        elif kind == "fund":
+            if value not in FUNDS:
+                return None
+        elif not _AXIS.fullmatch(value):
+            return None
+        values.append(value)
+    return values
+
+
+#: ``row_values(well_formed=…)`` when the line has not been asked yet.
+_NOT_ASKED: list[object] = []
+
+
+def row_values(
+    line: SourceLine, layout: ListLayout, closed_sets: ClosedSets, source_list: str, well_formed: list[object] | None = _NOT_ASKED
+) -> dict[str, object]:
+    """The members of :class:`ProjectListRow` for one data line (see :func:`build_row`), unvalidated:
+    every value is already of its member's type. ``well_formed``: what :func:`_well_formed`
+    answered for the line (its values, or None), when it was asked already."""
     if len(line.fields) > MAX_FIELDS:
         # Not a row of the list at all: searching its readings would only take long.
-        return unreadable_row(line, layout, source_list)
-    readings = exact_readings(line.fields, layout, closed_sets)
-    if len(readings) == 1:
-        spans = readings[0]
-    elif readings:
-        # Two readings fit every anchor: the first is kept as a best effort, not as the answer.
-        spans = readings[0]
-        flags.append("ambiguous_columns")
+        return _unreadable_values(line, layout, source_list)
+    repairs = list(line.repairs)
+    flags = list(line.flags)
+    values: dict[str, object] = {"programme_section": None}
+    if well_formed is _NOT_ASKED:
+        well_formed = _well_formed(line, layout)
+    if well_formed is not None:
+        # One field per column, every anchor in place: the only reading (each column needs a
+        # field of its own), and its closed-set values are in the sets they were learnt into.
+        unquoted = []
+        for (member, kind), value in zip(layout.columns, well_formed):
+            if kind == "text" and line.unwrapped and '""' in value:  # type: ignore[operator]
+                text = unquote_field(value)  # type: ignore[arg-type]
+                if text is None:
+                    flags.append("quote_damage")
+                else:
+                    value = text
+                    unquoted.append(member)
+            values[member] = value
+        if unquoted:
+            repairs.append("field_unquoted:" + ",".join(unquoted))
     else:
-        reading = cheapest_reading(line.fields, layout, closed_sets)
-        spans = reading.spans
-        flags.extend(reading.problems)
-
-    values: dict[str, object] = {}
-    joined, unquoted = [], []
-    for (member, kind), span in zip(layout.columns, spans):
-        if span is None:
-            values[member] = None
-            continue
-        start, end = span
-        value, repair, flag = column_value(kind, line.fields[start:end], line.unwrapped)
-        values[member] = value
-        if end - start > 1:
-            joined.append(member)
-        if repair:
-            unquoted.append(member)
-        if flag:
-            flags.append(flag)
-    if unquoted:
-        repairs.append("field_unquoted:" + ",".join(unquoted))
-    if joined:
-        repairs.append("commas_joined:" + ",".join(joined))
-    values.setdefault("programme_section", None)
-    return ProjectListRow(
-        **values,
+        fields = line.fields
+        shapes = [field_shape(field, closed_sets) for field in fields]
+        readings = _readings(shapes, [not field.strip() for field in fields], layout, 2)
+        if len(readings) == 1:
+            spans = readings[0]
+        elif readings:
+            # Two readings fit every anchor: the first is kept as a best effort, not as the answer.
+            spans = readings[0]
+            flags.append("ambiguous_columns")
+        else:
+            reading = cheapest_reading(fields, layout, closed_sets)
+            spans = reading.spans
+            flags.extend(reading.problems)
+        joined, unquoted = [], []
+        for (member, kind), span in zip(layout.columns, spans):
+            if span is None:
+                values[member] = None
+                continue
+            start, end = span
+            value, repair, flag = column_value(kind, fields[start:end], line.unwrapped)
+            values[member] = value
+            if end - start > 1:
+                joined.append(member)
+            if repair:
+                unquoted.append(member)
+            if flag:
+                flags.append(flag)
+        if unquoted:
+            repairs.append("field_unquoted:" + ",".join(unquoted))
+        if joined:
+            repairs.append("commas_joined:" + ",".join(joined))
+    values.update(
         source_list=source_list,
         list_date=layout.list_date,
         line=line.number,
@@ -528,19 +690,47 @@ def build_row(line: SourceLine, layout: ListLayout, closed_sets: ClosedSets, sou
         flag=";".join(dict.fromkeys(flags)) or None,
         raw=line.raw,
     )
+    return values
+
+
+def _unreadable_values(line: SourceLine, layout: ListLayout, source_list: str) -> dict[str, object]:
+    return {
+        **{member: None for member, _ in LAYOUT_2007.columns},
+        "source_list": source_list,
+        "list_date": layout.list_date,
+        "line": line.number,
+        "repair": None,
+        "flag": "too_many_fields",
+        "raw": line.raw,
+    }
 
 
 def unreadable_row(line: SourceLine, layout: ListLayout, source_list: str) -> ProjectListRow:
     """A row kept only as its raw text, for a line far too long to be one row of the list."""
-    return ProjectListRow(
-        **{member: None for member, _ in LAYOUT_2007.columns},
-        source_list=source_list,
-        list_date=layout.list_date,
-        line=line.number,
-        repair=None,
-        flag="too_many_fields",
-        raw=line.raw,
-    )
+    return ProjectListRow(**_unreadable_values(line, layout, source_list))
+
+
+def _list_values(path: Path) -> Iterator[dict[str, object]]:
+    """The :func:`row_values` of every data line of one list, in file order, one at a time
+    (the file is read and its closed sets learnt before the first)."""
+    text, _ = decode_text(path.read_bytes())
+    header = text.split("\n", 1)[0]
+    layout = layout_for_header(header)
+    lines = [source_line(number, raw, layout) for number, raw in data_lines(text)]
+    # Each line is asked once whether it is well formed: for the sets, then for its row.
+    well_formed = [_well_formed(line, layout) for line in lines]
+    sections: set[str] = set()
+    statuses: set[str] = set()
+    kinds = [kind for _, kind in layout.columns]
+    for values in well_formed:
+        if values is not None:
+            for kind, value in zip(kinds, values):
+                if kind == "section":
+                    sections.add(value)  # type: ignore[arg-type]
+                elif kind == "status":
+                    statuses.add(value)  # type: ignore[arg-type]
+    closed_sets = ClosedSets(sections=frozenset(sections), statuses=frozenset(statuses))
+    return (row_values(line, layout, closed_sets, path.name, values) for line, values in zip(lines, well_formed))
 
 
 def repair_project_list(path: Path | str) -> list[ProjectListRow]:
@@ -549,13 +739,25 @@ def repair_project_list(path: Path | str) -> list[ProjectListRow]:
     The layout is told by the header; the closed sets (programme sections, statuses) are learnt
     from the list's own well-formed rows before any row is repaired.
     """
-    path = Path(path)
-    text, _ = decode_text(path.read_bytes())
-    header = text.split("\n", 1)[0]
-    layout = layout_for_header(header)
-    lines = [source_line(number, raw, layout) for number, raw in data_lines(text)]
-    closed_sets = learn_closed_sets(lines, layout)
-    return [build_row(line, layout, closed_sets, path.name) for line in lines]
+    return [ProjectListRow(**values) for values in _list_values(Path(path))]
+
+
+def project_list_records(path: Path | str) -> list[dict[str, object]]:
+    """The rows of :func:`repair_project_list` as plain data, exactly as ``model_dump(mode="json")``
+    gives them (dates as ISO text), without making and dumping a model per row: what the
+    archive loads. The values are of their members' types by construction (a test compares the
+    two for both lists)."""
+    return list(iter_project_list_records(path))
+
+
+def iter_project_list_records(path: Path | str) -> Iterator[dict[str, object]]:
+    """:func:`project_list_records` one row at a time."""
+    for record in _list_values(Path(path)):
+        for member in ("start_date", "end_date"):
+            day = record[member]
+            if day is not None:
+                record[member] = day.isoformat()  # type: ignore[attr-defined]
+        yield record
 
 
 def repair_project_lists(folder: Path | str) -> list[ProjectListRow]:

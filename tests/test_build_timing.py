@@ -1,0 +1,300 @@
+"""What made the build faster (issue 12) changes nothing it writes, and its timing is reported.
+
+The shortcuts each have a plain counterpart to agree with: the lists' rows made without a
+pydantic model per row are the models dumped; the shapes of the list fields asked once are what
+``fits`` and ``is_wordy`` say; the readings searched over those shapes are the plain search's;
+a new archive's indexes made after its rows give the schema ``create_schema`` gives; the rows a
+parse worker makes load as the loader made them from the record; the runner that hands each
+worker files ahead keeps every file's time limit from the moment the worker starts it; the
+project index an incremental build writes in place is a full build's. No test here times
+anything: benchmarks/build.py does.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from parser.archive import schema
+from parser.archive.build import build, create_indexes, create_tables
+from parser.archive.load_documents import DocumentLoader, document_rows
+from parser.archive.rows import document_record
+from parser.corpus import PROJECT_LIST_2007, PROJECT_LIST_2014
+from parser.parse import parse_path
+from parser.reference import project_lists
+from parser.reference.project_lists import (
+    ClosedSets,
+    exact_readings,
+    field_shape,
+    fits,
+    is_wordy,
+    learn_closed_sets,
+    project_list_records,
+    source_line,
+    text_fits,
+)
+from parser.runner import Limits, parse_files
+
+from .conftest import CORPUS, official_list_rows
+from .test_archive import copy_corpus
+
+LISTS = CORPUS / "reference"
+ANCHORS = ("code", "fund", "axis", "section", "status", "date", "amount")
+
+
+# --- the official lists ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [PROJECT_LIST_2007, PROJECT_LIST_2014])
+def test_list_records_are_the_models_dumped(name):
+    """What the archive loads is each row's model dumped in JSON mode, value for value and type
+    for type (an int stays an int, a float a float, a date is ISO text)."""
+    models = [row.model_dump(mode="json") for row in official_list_rows(name)]
+    records = project_list_records(LISTS / name)
+    assert records == models
+    for record, model in zip(records, models):
+        assert {key: type(value) for key, value in record.items()} == {key: type(value) for key, value in model.items()}
+
+
+def _lines(name: str):
+    path = LISTS / name
+    text, _ = project_lists.decode_text(path.read_bytes())
+    layout = project_lists.layout_for_header(text.split("\n", 1)[0])
+    lines = [source_line(number, raw, layout) for number, raw in project_lists.data_lines(text)]
+    return layout, lines, learn_closed_sets(lines, layout)
+
+
+def _agrees(field: str, closed_sets: ClosedSets) -> None:
+    shape = field_shape(field, closed_sets)
+    for kind in ANCHORS:
+        assert bool(shape & project_lists._BITS[kind]) == fits(kind, field, closed_sets), (kind, field)
+    assert bool(shape & project_lists._WORDY) == is_wordy(field), field
+
+
+@pytest.mark.parametrize("name", [PROJECT_LIST_2007, PROJECT_LIST_2014])
+def test_field_shapes_are_what_fits_says(name):
+    _, lines, closed_sets = _lines(name)
+    for field in {field for line in lines for field in line.fields}:
+        _agrees(field, closed_sets)
+
+
+SETS = ClosedSets(sections=frozenset({"Itä-Suomi", "Valtakunnallinen osio", ""}), statuses=frozenset({"Toiminnassa", " Keskeytynyt"}))
+TRICKY = [
+    "1", " 2", "12", "123", "-5", "-", "1.5", "1.", ".5", "31.12.2015", "1.1.2010", "32.1.2010", "29.2.2011",
+    "ESR", "EAKR", " ESR ", "S10324", "A1234567890", "s10324", "Itä-Suomi", "Toiminnassa", "", " ", "١٢", "²",
+    "0171450-7", "3D-tulostus", "Oy", "1e5", "01.01.2010",
+]
+PIECES = st.one_of(
+    st.sampled_from(TRICKY),
+    st.text(alphabet="0123456789.-ESRAKa ,", max_size=12),
+    st.text(max_size=8),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(PIECES)
+def test_field_shapes_of_any_piece_are_what_fits_says(field):
+    _agrees(field, SETS)
+
+
+def _plain_readings(fields: Sequence[str], layout, closed_sets, limit: int = 2):
+    """The search as it was first written: every split, each anchor asked as it is met."""
+    columns = layout.columns
+    readings: list = []
+
+    def walk(start: int, column: int, spans: tuple) -> None:
+        if len(readings) >= limit:
+            return
+        if column == len(columns):
+            rest = fields[start:]
+            if len(rest) in layout.trailing_blanks and not any(piece.strip() for piece in rest):
+                readings.append(spans)
+            return
+        kind = columns[column][1]
+        if kind == "text":
+            last_end = len(fields) - (len(columns) - column - 1)
+            for end in range(start + 1, last_end + 1):
+                if text_fits(fields[start:end]):
+                    walk(end, column + 1, (*spans, (start, end)))
+        elif start < len(fields) and fits(kind, fields[start], closed_sets):
+            walk(start + 1, column + 1, (*spans, (start, start + 1)))
+
+    walk(0, 0, ())
+    return readings
+
+
+@pytest.mark.parametrize("name", [PROJECT_LIST_2007, PROJECT_LIST_2014])
+def test_readings_are_the_plain_search_s(name):
+    layout, lines, closed_sets = _lines(name)
+    for line in lines:
+        if len(line.fields) <= project_lists.MAX_FIELDS:
+            assert exact_readings(line.fields, layout, closed_sets) == _plain_readings(line.fields, layout, closed_sets), line.raw
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PIECES, min_size=10, max_size=19), st.sampled_from([project_lists.LAYOUT_2007, project_lists.LAYOUT_2014]), st.integers(1, 3))
+def test_readings_of_any_fields_are_the_plain_search_s(fields, layout, limit):
+    assert exact_readings(fields, layout, SETS, limit) == _plain_readings(fields, layout, SETS, limit)
+
+
+# --- the archive's schema and rows -------------------------------------------------------------------
+
+
+def _schema(db: sqlite_utils.Database) -> tuple[list, list]:
+    """What ``sqlite3 .dump`` writes of the schema, in its order: the tables, then the indexes,
+    triggers and views (each in the order they were made)."""
+    tables = db.execute("select name, sql from sqlite_master where sql not null and type = 'table' order by rowid").fetchall()
+    others = db.execute("select type, name, sql from sqlite_master where sql not null and type in ('index', 'trigger', 'view') order by rowid").fetchall()
+    return tables, others
+
+
+def test_indexes_made_after_the_rows_give_the_schema_of_create_schema():
+    at_once, deferred = sqlite_utils.Database(memory=True), sqlite_utils.Database(memory=True)
+    schema.create_schema(at_once)
+    create_tables(deferred)
+    assert _schema(deferred)[1] == []
+    create_indexes(deferred)
+    assert _schema(deferred) == _schema(at_once)
+
+
+def _loaded(records: list[tuple[str, object]], *, include_contacts: bool) -> dict[str, list[tuple]]:
+    db = sqlite_utils.Database(memory=True)
+    schema.create_schema(db)
+    loader = DocumentLoader(db, include_contacts=include_contacts)
+    for doc_id, record in records:
+        loader.add(doc_id, "0" * 64, record, None if record is not None else "unreadable")
+    loader.flush()
+    return {table.name: db.execute(f"select rowid, * from [{table.name}] order by rowid").fetchall() for table in schema.TABLES}
+
+
+@pytest.mark.parametrize("include_contacts", [True, False])
+def test_rows_made_in_the_worker_load_as_the_record_did(include_contacts):
+    """A worker's rows (ParsedRows) and the plain record give the same rows, row for row and in
+    the same order, with a project described twice (the one that sorts first wins, whichever
+    comes first), a document that failed and an ``other`` document."""
+    documents = {path.name: parse_path(path) for path in sorted(CORPUS.glob("*.txt"))}
+    order = ["S20334.txt", "S10673.txt", "asumisen-tukemisen-toimintamalli.txt", "A-copy-of-S20334.txt", "failed.pdf", "S10962.txt", "Z-copy-of-S10962.txt"]
+    documents["A-copy-of-S20334.txt"] = documents["S20334.txt"]
+    documents["Z-copy-of-S10962.txt"] = documents["S10962.txt"]
+    plain = [(doc_id, document_record(documents[doc_id]) if doc_id in documents else None) for doc_id in order]
+    made = [(doc_id, document_rows(documents[doc_id], include_contacts=include_contacts) if doc_id in documents else None) for doc_id in order]
+    expected = _loaded(plain, include_contacts=include_contacts)
+    assert expected["projects"] and any(row[4] == "duplicate_project" for row in expected["parse_warnings"])
+    assert _loaded(made, include_contacts=include_contacts) == expected
+
+
+def test_rows_made_for_another_contacts_setting_are_refused():
+    rows = document_rows(parse_path(CORPUS / "S10962.txt"), include_contacts=True)
+    db = sqlite_utils.Database(memory=True)
+    schema.create_schema(db)
+    loader = DocumentLoader(db, include_contacts=False)
+    with pytest.raises(ValueError, match="include_contacts"):
+        loader.add("S10962.txt", "0" * 64, rows, None)
+
+
+def test_the_build_reports_the_lists_and_the_project_index(tmp_path):
+    report = build(copy_corpus(tmp_path), tmp_path / "esr.db")
+    for step in ("scan", "lists", "parse", "load", "places", "project_index", "indexes", "organisations", "search", "index", "total"):
+        assert report.seconds[step] >= 0, step
+    line = report.timing()
+    assert line.startswith("esr: timing: scan ") and " lists " in line and " project index " in line and "; total " in line
+    again = build(copy_corpus(tmp_path / "again"), tmp_path / "esr.db")  # nothing changed
+    assert again.nothing_changed and again.timing().startswith("esr: timing: scan ") and "lists" not in again.timing()
+
+
+def test_esr_build_timing_prints_the_steps(tmp_path):
+    from click.testing import CliRunner
+
+    from parser.cli import cli
+
+    corpus = copy_corpus(tmp_path)
+    result = CliRunner().invoke(cli, ["build", str(corpus), "--db", str(tmp_path / "esr.db"), "--timing"])
+    assert result.exit_code == 0, result.output
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("esr: timing: scan ") and " lists " in last and "; total " in last
+    plain = CliRunner().invoke(cli, ["build", str(corpus), "--db", str(tmp_path / "other.db")])
+    assert "esr: timing:" not in plain.output
+
+
+# --- the runner: files handed out ahead, each bounded from its own start -------------------------------
+
+
+def _slow(document, *, seconds: float) -> str:
+    """A transform that takes its time, dies or hangs as the file's name says."""
+    name = Path(document.source.path).name
+    if name.startswith("die"):
+        os._exit(1)
+    time.sleep(30 if name.startswith("hang") else seconds)
+    return name
+
+
+def _files(folder: Path, names: list[str]) -> list[str]:
+    text = (CORPUS / "S10962.txt").read_bytes()
+    for name in names:
+        (folder / name).write_bytes(text)
+    return [str(folder / name) for name in names]
+
+
+def test_each_file_has_its_whole_time_limit_from_its_own_start(tmp_path):
+    """One worker with several files ahead: each takes 0.4 s of a 1 s limit, so none may time
+    out, though the third was handed out more than a second before it was answered."""
+    paths = _files(tmp_path, [f"f{i}.txt" for i in range(6)])
+    outcomes = list(parse_files(paths, jobs=1, limits=Limits(timeout=1.0), transform=functools.partial(_slow, seconds=0.4)))
+    assert [outcome.error for outcome in outcomes] == [None] * 6
+    assert [outcome.document for outcome in outcomes] == [f"f{i}.txt" for i in range(6)]
+
+
+def test_a_file_that_hangs_or_kills_its_worker_fails_alone(tmp_path):
+    """The files handed out behind a file that hangs or kills its worker go to the next worker
+    and are read; the results keep the input order."""
+    names = ["a.txt", "hang.txt", "b.txt", "c.txt", "die.txt", "d.txt", "e.txt"]
+    paths = _files(tmp_path, names)
+    outcomes = list(parse_files(paths, jobs=1, limits=Limits(timeout=1.0), transform=functools.partial(_slow, seconds=0.0)))
+    assert [outcome.path for outcome in outcomes] == paths
+    assert [outcome.document for outcome in outcomes] == ["a.txt", None, "b.txt", "c.txt", None, "d.txt", "e.txt"]
+    assert outcomes[1].error.startswith("timed out")
+    assert outcomes[4].error.startswith("the parser process died")
+    two = list(parse_files(paths, jobs=2, limits=Limits(timeout=1.0), transform=functools.partial(_slow, seconds=0.0)))
+    assert [(outcome.document, outcome.error is None) for outcome in two] == [(outcome.document, outcome.error is None) for outcome in outcomes]
+
+
+# --- the project index of an incremental build ---------------------------------------------------------
+
+
+def _index(db: Path) -> list[tuple]:
+    return sqlite_utils.Database(db).execute("select rowid, * from project_index order by rowid").fetchall()
+
+
+def test_an_incremental_build_writes_the_index_a_full_build_writes(tmp_path, monkeypatch):
+    """An amount changed (the same codes: only the changed row is written) and a description
+    of a project no list has removed (another set of codes: the index is made anew): each
+    time the index, rowids included, is a full build's."""
+    from parser.archive import project_index
+
+    updated: list[int] = []
+    in_place = project_index._update_in_place
+    monkeypatch.setattr(project_index, "_update_in_place", lambda db: updated.append(1) or in_place(db))
+    corpus = copy_corpus(tmp_path)
+    incremental = tmp_path / "incremental.db"
+    build(corpus, incremental)
+    path = corpus / "S10962.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("Toteutunut julkinen rahoitus yhteensä: 593 048", "Toteutunut julkinen rahoitus yhteensä: 593 049"), encoding="utf-8")
+    assert build(corpus, incremental).parsed == 1
+    assert updated == [1]
+    build(corpus, tmp_path / "full.db", full=True)
+    assert _index(incremental) == _index(tmp_path / "full.db")
+    assert next(row for row in _index(incremental) if row[1] == "S10962")[16] == 593049  # public_realised
+    (corpus / "S21736.txt").unlink()  # described, in neither small list
+    assert build(corpus, incremental).removed == 1
+    assert updated == [1]  # made anew
+    build(corpus, tmp_path / "full-2.db", full=True)
+    assert _index(incremental) == _index(tmp_path / "full-2.db")
+    assert "S21736" not in {row[1] for row in _index(incremental)}
