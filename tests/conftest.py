@@ -103,18 +103,20 @@ def client_get(datasette, path: str):
         return pool.submit(asyncio.run, datasette.client.get(path)).result()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    """One Chromium (a persistent context, locale fi-FI) for every browser test of a worker:
-    tests/test_browser.py, test_browser_pages.py, test_front_door.py, test_map.py."""
+    """One Chromium (a persistent context, locale fi-FI) for a browser test module
+    (tests/test_browser.py, test_browser_pages.py, test_front_door.py, test_map.py). Not one per
+    session: Playwright's sync API keeps an event loop running in the thread while it is open,
+    and the other modules' asyncio.run() would fail."""
     from .test_browser import chromium_context
 
     yield from chromium_context(tmp_path_factory)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live(built_archive):
-    """One server on the shared build for every browser test of a worker (read only)."""
+    """A server on the shared build for a browser test module (read only)."""
     from .test_browser import LiveServer
 
     with LiveServer(built_archive) as server:
