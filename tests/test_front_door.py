@@ -280,3 +280,10 @@ def test_no_page_is_wider_than_the_screen(chromium, live, width):
         assert tab.errors == [] and tab.remote == []
     finally:
         tab.close()
+
+
+def test_the_dashboard_pages_are_finnish(datasette):
+    view = get(datasette, "/-/dashboards/rahoitus").text
+    assert 'value="Käytä – Apply"' in view and "Koko näyttö – Fullscreen" in view
+    assert "Kojelaudat" in get(datasette, "/-/dashboards").text
+    assert "Näytä ja muokkaa SQL:ää" in get(datasette, "/-/dashboards/rahoitus/viranomaiset").text
