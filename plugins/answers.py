@@ -16,11 +16,8 @@ from datasette.utils import tilde_decode
 
 from parser.publish import errors
 from parser.publish.answers import ANSWERS, COLUMNS, answer
-from parser.publish.downloads import write_workbook
+from parser.publish.downloads import XLSX, attachment, write_workbook
 from parser.spreadsheet import neutralise_row
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 async def _database(datasette, request):
     try:
@@ -65,7 +62,7 @@ async def answer_view(datasette, request):
         for row in rows:
             writer.writerow(neutralise_row(row.get(name) for name in names))
         return Response(buffer.getvalue(), content_type="text/csv; charset=utf-8",
-                        headers={"content-disposition": f'attachment; filename="{slug}.csv"'})
+                        headers=attachment(slug, "csv"))
     if extension == ".xlsx":
         async def source():
             for row in rows:
@@ -73,7 +70,7 @@ async def answer_view(datasette, request):
 
         file = io.BytesIO()
         await write_workbook(file, slug, _headers(result["question"]), names, source())
-        return Response(file.getvalue(), content_type=XLSX, headers={"content-disposition": f'attachment; filename="{slug}.xlsx"'})
+        return Response(file.getvalue(), content_type=XLSX, headers=attachment(slug, "xlsx"))
     given = [(key, request.args.get(key)) for key in request.args]
     query = [(key, value) for key, value in given if key not in ("sort", "desc") and value]
 

@@ -13,16 +13,15 @@ first page ends the workbook or CSV with a row saying so.
 from __future__ import annotations
 
 import tempfile
-import urllib.parse
 
 from datasette import hookimpl
 from datasette.utils.asgi import AsgiStream
 
 from parser.publish.downloads import (
-    WalkError, column_titles, excel_csv_header, excel_csv_rows, page_columns, rows, spreadsheet_columns, start, write_workbook,
+    XLSX, WalkError, attachment, column_titles, excel_csv_header, excel_csv_rows, page_columns, rows, spreadsheet_columns, start,
+    write_workbook,
 )
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: A workbook is written to memory up to this size, then to a temporary file.
 SPOOL_BYTES = 8 * 1024 * 1024
 _CHUNK = 256 * 1024
@@ -68,19 +67,23 @@ def _incomplete(columns: list[str], error: WalkError) -> dict[str, str]:
     return {columns[0]: f"KESKEN: rivejä puuttuu ({error}) / INCOMPLETE: rows are missing"} if columns else {}
 
 
-def _disposition(name: str, extension: str) -> dict[str, str]:
-    quoted = urllib.parse.quote(f"{name}.{extension}")
-    return {"content-disposition": f"attachment; filename=\"{name}.{extension}\"; filename*=UTF-8''{quoted}"}
+async def _spreadsheet(datasette, request):
+    """What both spreadsheet downloads start with: the refusal of a request that cannot start,
+    or the walk's start with the columns shown and their Finnish headers."""
+    refused, started = await start(datasette, request)
+    if refused is not None:
+        return refused, None
+    database, name, kept, first, _ = started
+    columns = spreadsheet_columns(page_columns(first), request.args.get("_tekniset") == "1")
+    return None, (database, name, kept, first, columns, _titles(datasette, database, name, columns))
 
 
 async def xlsx(datasette, request):
     """The workbook of a table, view or canned query."""
-    refused, started = await start(datasette, request)
+    refused, started = await _spreadsheet(datasette, request)
     if refused is not None:
         return refused
-    database, name, kept, first, _ = started
-    columns = spreadsheet_columns(page_columns(first), request.args.get("_tekniset") == "1")
-    headers = _titles(datasette, database, name, columns)
+    database, name, kept, first, columns, headers = started
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
 
     async def source():
@@ -93,17 +96,15 @@ async def xlsx(datasette, request):
 
     await write_workbook(spool, name, headers, columns, source())
     spool.seek(0)
-    return FileStream(spool, XLSX, _disposition(name, "xlsx"))
+    return FileStream(spool, XLSX, attachment(name, "xlsx"))
 
 
 async def excel_csv(datasette, request):
     """The CSV for Finnish Excel of a table, view or canned query."""
-    refused, started = await start(datasette, request)
+    refused, started = await _spreadsheet(datasette, request)
     if refused is not None:
         return refused
-    database, name, kept, first, _ = started
-    columns = spreadsheet_columns(page_columns(first), request.args.get("_tekniset") == "1")
-    headers = _titles(datasette, database, name, columns)
+    database, name, kept, first, columns, headers = started
 
     async def stream(writer):
         await writer.write(excel_csv_header(headers))
@@ -118,7 +119,7 @@ async def excel_csv(datasette, request):
             batch.append(_incomplete(columns, error))
         await writer.write("".join(excel_csv_rows(columns, batch)))
 
-    return AsgiStream(stream, headers=_disposition(name, "csv"), content_type="text/csv; charset=utf-8")
+    return AsgiStream(stream, headers=attachment(name, "csv"), content_type="text/csv; charset=utf-8")
 
 
 @hookimpl

@@ -20,6 +20,7 @@ Both answer the same way: JSON for ``.json`` (and the JSON Lines downloads), pla
 from __future__ import annotations
 
 import re
+import weakref
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, urlsafe_components
@@ -41,16 +42,20 @@ def _database(datasette, route: str):
         return None
 
 
+#: The plugins' route patterns of each Datasette, compiled once (they are fixed at start-up).
+_PLUGIN_ROUTES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _plugin_route(datasette, path: str) -> bool:
     """Whether a plugin's route answers ``path``: Datasette matches those before its row pages,
     so such a path (``/esr/vastaukset/maakunnat``) is no row address."""
-    from datasette.plugins import pm
+    patterns = _PLUGIN_ROUTES.get(datasette)
+    if patterns is None:
+        from datasette.plugins import pm
 
-    return any(
-        re.match(regex, path)
-        for routes in pm.hook.register_routes(datasette=datasette)
-        for regex, _ in (routes or [])
-    )
+        patterns = [re.compile(regex) for routes in pm.hook.register_routes(datasette=datasette) for regex, _ in (routes or [])]
+        _PLUGIN_ROUTES[datasette] = patterns
+    return any(pattern.match(path) for pattern in patterns)
 
 
 async def check_request(datasette, scope) -> errors.ClientError | None:

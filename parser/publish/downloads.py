@@ -40,6 +40,8 @@ TECHNICAL_COLUMNS = frozenset({
     "line", "repair", "raw", "extra", "search_text", "implementer_key", "regions", "sha256", "content_sha256", "etag",
     "last_modified", "position", "rowid",
 })  # fmt: skip
+#: The media type of a workbook.
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _QUOTED = re.compile(r"^«([^»]{1,80})»")
 
@@ -292,3 +294,10 @@ async def start(datasette, request):
     if first.status_code != 200:
         return failed_first_page(first), None
     return None, (database, name, kept, first, is_table)
+
+
+def attachment(name: str, extension: str) -> dict[str, str]:
+    """The ``content-disposition`` header that saves a download as ``<name>.<extension>`` (a
+    name outside ASCII in its RFC 5987 form too)."""
+    quoted = urllib.parse.quote(f"{name}.{extension}")
+    return {"content-disposition": f"attachment; filename=\"{name}.{extension}\"; filename*=UTF-8''{quoted}"}

@@ -76,6 +76,21 @@ class Key:
     where: str
 
 
+
+def _add_other_grades(keys: dict[str, str], core: str, shortest: int) -> None:
+    """Add to ``keys`` ``core`` with its final consonant cluster in the other grade of
+    consonant gradation (``kunn`` → ``kunt``, ``vang`` → ``vank``), matching at a term's start:
+    the longest cluster (two letters, then one) that has another grade and follows a vowel;
+    a variant shorter than ``shortest`` is no key."""
+    for length in (2, 1):
+        others = other_grades(core[-length:])
+        if len(core) > length and others and core[-length - 1] not in CONSONANTS:
+            for other in others:
+                variant = core[:-length] + other
+                if len(variant) >= shortest:
+                    keys.setdefault(variant, START)
+            break
+
 class Normaliser:
     """Index keys and query expressions with a given set of analysers (Snowball is always on)."""
 
@@ -133,16 +148,7 @@ class Normaliser:
         core = vowel_end.rstrip(_VOWEL_CHARS)
         if core != vowel_end and len(core) >= MIN_CUT:
             keys.setdefault(core, ANY if len(core) > LONG_KEY else START)
-        shortest = MIN_STEM if core == stem else MIN_CUT
-        for length in (2, 1):
-            cluster = core[-length:]
-            others = other_grades(cluster)
-            if len(core) > length and others and core[-length - 1] not in CONSONANTS:
-                for other in others:
-                    variant = core[:-length] + other
-                    if len(variant) >= shortest:
-                        keys.setdefault(variant, START)
-                break
+        _add_other_grades(keys, core, MIN_STEM if core == stem else MIN_CUT)
         return [Key(text, where) for text, where in keys.items()]
 
     def plural_keys(self, word: str) -> list[Key]:
@@ -159,15 +165,7 @@ class Normaliser:
         if len(core) < MIN_STEM:
             return []
         keys = {core: ANY if len(core) >= LONG_KEY else START}
-        for length in (2, 1):
-            cluster = core[-length:]
-            others = other_grades(cluster)
-            if len(core) > length and others and core[-length - 1] not in CONSONANTS:
-                for other in others:
-                    variant = core[:-length] + other
-                    if len(variant) >= MIN_STEM:
-                        keys.setdefault(variant, START)
-                break
+        _add_other_grades(keys, core, MIN_STEM)
         return [Key(text, where) for text, where in keys.items()]
 
     def word_keys(self, word: str) -> list[Key]:
