@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..clean import join_broken
 from ..read.lines import Line
-from .labels import LABEL_LINE, looks_like_label
+from .labels import field_table, label_line, looks_like_label
 from .layouts import FieldSpec, normalise_label
 from .values import PAIR_CONVERTERS, PROSE_TYPES, continues_value
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 UNKNOWN = FieldSpec(label=["(unknown)"], key="(unknown)")
 
 
-@dataclass
+@dataclass(slots=True)
 class Hit:
     """One declared field found in a section, with the lines that belong to it."""
 
@@ -50,8 +50,9 @@ class Hit:
 
 def collect_hits(extraction: Extraction, section: Section, fields: Sequence[FieldSpec]) -> list[Hit]:
     """Group a fields section's lines into hits; explain or report every other line."""
-    expected = {normalise_label(text) for text in section.spec.expected_lines} if section.spec else set()
-    alone = {label: spec for spec in fields if spec.alone for label in spec.normalised_labels}
+    expected = section.spec.expected_keys if section.spec else frozenset()
+    table = field_table(fields)
+    alone, own = table.alone, table.ids
     hits: list[Hit] = []
     filled: set[str] = set()
     for line in section.lines:
@@ -64,11 +65,11 @@ def collect_hits(extraction: Extraction, section: Section, fields: Sequence[Fiel
             filled.update(alone[key].keys)
             continue
         current = hits[-1] if hits else None
-        match = LABEL_LINE.match(line.text)
+        match = label_line(line.text)
         if match:
             spec = extraction.labels.lookup(match["label"], fields, filled, line, section.name, extraction.warnings)
             if spec is not None:
-                elsewhere = not any(spec is own for own in fields)
+                elsewhere = id(spec) not in own
                 hits.append(Hit(spec, match["label"], line, match["value"] or "", elsewhere))
                 filled.update(spec.keys)
                 continue
@@ -108,7 +109,7 @@ def extract_fields(extraction: Extraction, section: Section, fields: Sequence[Fi
     for hit in collect_hits(extraction, section, fields):
         spec = hit.spec
         target = extraction.values if hit.elsewhere else section_target
-        if not hit.elsewhere and target is extraction.values:
+        if extraction.provisional and not hit.elsewhere and target is extraction.values:
             _displace_provisional(extraction, section.name, spec)
         if spec.continuation == "items":
             pieces = [p for p in [hit.value, *hit.items] if p.strip()]
@@ -120,25 +121,21 @@ def extract_fields(extraction: Extraction, section: Section, fields: Sequence[Fi
         else:
             converted = extraction.convert(spec, hit.value, hit.line)
             values = list(converted) if spec.type in PAIR_CONVERTERS else [converted]
-        if any(key in target for key in spec.keys):
+        if not target.keys().isdisjoint(spec.keys):
             _keep_duplicate(extraction, section.name, hit)
             continue
         target.update(zip(spec.keys, values))
         if spec.followed_by:
             target[spec.followed_by] = "\n".join(hit.following) or None
         if target is extraction.values:
-            for key in _filled_keys(spec):
+            for key in spec.filled_keys:
                 if hit.elsewhere:
                     extraction.provisional[key] = (section.name, hit)
                 else:
                     extraction.filled_in[key] = section.name
     for spec in fields:
-        if not spec.optional and not any(key in section_target for key in spec.keys):
+        if not spec.optional and section_target.keys().isdisjoint(spec.keys):
             extraction.warnings.add("missing_label", f"label {spec.label[0]!r} not found in section {section.name!r}", section.heading)
-
-
-def _filled_keys(spec: FieldSpec) -> list[str]:
-    return [*spec.keys, *([spec.followed_by] if spec.followed_by else [])]
 
 
 def _displace_provisional(extraction: Extraction, section: str, spec: FieldSpec) -> None:
@@ -150,7 +147,7 @@ def _displace_provisional(extraction: Extraction, section: str, spec: FieldSpec)
             found_in, hit = extraction.provisional[key]
             displaced[id(hit)] = (found_in, hit)  # a pair of keys is one hit, kept once
     for found_in, hit in displaced.values():
-        for key in _filled_keys(hit.spec):
+        for key in hit.spec.filled_keys:
             extraction.values.pop(key, None)
             extraction.provisional.pop(key, None)
         _keep_duplicate(extraction, found_in, hit, own=section)

@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import regex
-
 from .fields import extract_fields
-from .labels import LABEL_LINE, looks_like_label
+from .labels import label_line, looks_like_label
 from .layouts import normalise_label
 from .values import CONVERTERS
 
@@ -38,7 +36,7 @@ def extract_record_section(extraction: Extraction, section: Section) -> None:
 def extract_text_section(extraction: Extraction, section: Section) -> None:
     """``text``: the section's lines are one text; a second copy of it goes to ``extra_fields``."""
     key = section.spec.text
-    text = "\n".join(line.text for line in section.lines) or None
+    text = "\n".join([line.text for line in section.lines]) or None
     if extraction.values.get(key) is not None and text:
         extraction.extra(section.name, section.name, text, section.heading, "duplicate_section", "appears again in the same document")
     elif text is not None or key not in extraction.values:
@@ -48,9 +46,9 @@ def extract_text_section(extraction: Extraction, section: Section) -> None:
 def extract_table_section(extraction: Extraction, section: Section) -> None:
     """``table``: a scored table of group lines, row lines and the justification lines under them."""
     table = section.spec.table
-    row_pattern = regex.compile(table.row)
-    headers = {normalise_label(h) for h in table.header_lines}
-    groups = {normalise_label(g): g for g in table.groups}
+    row_pattern = table.row_pattern
+    headers = table.header_keys
+    groups = table.group_names
     rows: list[dict[str, Any]] = extraction.values.setdefault(table.into, [])
     group: str | None = None
     current: dict[str, Any] | None = None
@@ -81,7 +79,7 @@ def extract_flag_section(extraction: Extraction, section: Section) -> None:
     """``flag``: the section's one sentence sets a key to true (``Esimerkkihanke``)."""
     flag = section.spec.flag
     for line in section.lines:
-        if normalise_label(line.text) == normalise_label(flag.text):
+        if normalise_label(line.text) == flag.normalised_text:
             extraction.values[flag.key] = True
         else:
             extraction.unplaced(section.name, line)
@@ -113,7 +111,7 @@ def extract_unknown_section(extraction: Extraction, section: Section) -> None:
         return
     text: list[str] = []
     for line in section.lines:
-        match = LABEL_LINE.match(line.text)
+        match = label_line(line.text)
         if match and looks_like_label(match["label"]):
             extraction.extra_fields.append({"section": section.name or None, "label": match["label"], "value": match["value"] or None})
         else:

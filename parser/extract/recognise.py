@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import regex
-
 from ..read.lines import Line
-from .labels import LABEL_LINE
+from .labels import label_line
 from .layouts import LayoutSpec, normalise_label
 
 #: How far from the top the title line may stand (page headers come first).
@@ -21,15 +19,15 @@ def recognise(lines: Sequence[Line], layouts: Sequence[LayoutSpec]) -> tuple[Lay
     the fund named in the title.
     """
     for layout in layouts:
-        pattern = regex.compile(layout.title, regex.I)
+        pattern = layout.title_pattern
         for index, line in enumerate(lines[:TITLE_WINDOW]):
             match = pattern.match(line.text)
             if match:
                 return layout, index, match["fund"].upper()
     for layout in layouts:
-        keywords = {normalise_label(k) for k in layout.keywords}
+        keywords = layout.keyword_labels
         for line in lines:
-            match = LABEL_LINE.match(line.text)
+            match = label_line(line.text)
             if match and normalise_label(match["label"]) in keywords:
                 return layout, None, None
     return None

@@ -18,7 +18,7 @@ import regex
 
 from ..read.lines import Line
 from ..warnings import WarningLog
-from .labels import LABEL_LINE, similar
+from .labels import label_line, similar
 from .layouts import LayoutSpec, SectionSpec, normalise_label
 
 HEADING = regex.compile(r"^(?P<number>\d{1,2}(?:\.\d{1,2}){0,2})\.?\s+(?P<text>\S.{0,150})$")
@@ -43,7 +43,7 @@ class Section:
 
 def heading_number(number: str) -> tuple[int, ...]:
     """``"3.2"`` → ``(3, 2)``."""
-    return tuple(int(part) for part in number.split("."))
+    return tuple(map(int, number.split(".")))
 
 
 def follows(number: tuple[int, ...], previous: tuple[int, ...] | None, *, skip: int = 0) -> bool:
@@ -72,7 +72,7 @@ def split_sections(lines: Sequence[Line], layout: LayoutSpec, warnings: WarningL
 
     The first section (``spec`` and ``heading`` ``None``) holds the lines before any heading.
     """
-    index = {normalise_label(h): spec for spec in layout.sections for h in spec.heading}
+    index = layout.heading_index
     sections = [Section(None, "", None)]
     previous_number: tuple[int, ...] | None = None
     # How many numbers the next unknown heading may skip: some after a declared section, none
@@ -82,15 +82,22 @@ def split_sections(lines: Sequence[Line], layout: LayoutSpec, warnings: WarningL
     # the mark after it: ".", ")" or none), if any.
     list_number: tuple[int, str] | None = None
     for line in lines:
-        item = LIST_ITEM.match(line.text)
-        match = HEADING.match(line.text)
-        if match is None and len(line.text) > LONGEST_HEADING:
+        text = line.text
+        first = text[:1]
+        # HEADING and LIST_ITEM begin with a digit: a line that begins with any other ASCII
+        # character (most lines: words) is neither, which is cheaper to see than to ask them.
+        numbered = not first.isascii() or first.isdigit()
+        match = HEADING.match(text) if numbered else None
+        if match is None and len(text) > LONGEST_HEADING:
             sections[-1].lines.append(line)  # a paragraph: too long to be a heading
-            list_number = _list_number(item, list_number)
+            if numbered:
+                list_number = _list_number(LIST_ITEM.match(text), list_number)
             continue
-        heading_text = match["text"] if match else line.text
+        heading_text = match["text"] if match else text
         key = normalise_label(heading_text)
-        spec = index.get(key) if (match or not LABEL_LINE.match(line.text)) else None
+        spec = index.get(key)
+        if spec is not None and not match and label_line(text):
+            spec = None  # an unnumbered heading's text with a colon is a label line
         if spec is None and match:
             spec = similar(key, index)
             if spec is not None:
@@ -101,6 +108,8 @@ def split_sections(lines: Sequence[Line], layout: LayoutSpec, warnings: WarningL
                 previous_number, skip = heading_number(match["number"]), MAX_SKIPPED_NUMBERS
             list_number = None
             continue
+        # Asked only here: a heading the layout declares is one whatever list it might continue.
+        item = LIST_ITEM.match(text) if numbered else None
         if (
             match
             and follows(heading_number(match["number"]), previous_number, skip=skip)
@@ -113,7 +122,8 @@ def split_sections(lines: Sequence[Line], layout: LayoutSpec, warnings: WarningL
             list_number = None
             continue
         sections[-1].lines.append(line)
-        list_number = _list_number(item, list_number)
+        if item is not None:
+            list_number = _list_number(item, list_number)
     return sections
 
 

@@ -52,7 +52,7 @@ def convert_euros(raw: str, warn: Warn) -> int | None:
     if match is None:
         warn("unreadable_euros", f"not an amount of euros: {raw!r}")
         return None
-    whole = int(regex.sub(r"[ .]", "", match["whole"]))
+    whole = int(match["whole"].replace(" ", "").replace(".", ""))  # the thousands separators
     if match["cents"] is None:
         return whole
     amount = Decimal(f"{whole}.{match['cents']}")
@@ -66,7 +66,8 @@ def convert_count(raw: str, warn: Warn) -> int | None:
     text = "".join(raw.split())
     if not text:
         return None
-    if not _COUNT.match(text):
+    # ASCII digits are digits for the pattern too; it is asked only about anything else.
+    if not (text.isascii() and text.isdigit()) and not _COUNT.match(text):
         warn("unreadable_number", f"not a whole number: {raw!r}")
         return None
     return int(text)

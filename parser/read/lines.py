@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):
     """One line as a reader saw it.
 
     ``text`` is the line without its line ending; an empty ``text`` is a blank line (a paragraph
     gap). ``number`` is the 1-based position in the reader's output, which for plain text is the
     line number in the file, so warnings can point back at the source.
+
+    Immutable, like the frozen dataclass it was: a named tuple because every reader makes one per
+    line and the clean stage more, and a tuple is made three times faster.
     """
 
     text: str

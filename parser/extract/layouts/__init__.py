@@ -11,7 +11,7 @@ is loaded, not silently while parsing.
 
 from __future__ import annotations
 
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -73,10 +73,15 @@ class FieldSpec(Declaration):
         """The labels in the form they are compared in."""
         return frozenset(normalise_label(label) for label in self.label)
 
-    @property
-    def keys(self) -> list[str]:
-        """The keys this field fills, always as a list."""
-        return list(self.key) if isinstance(self.key, list) else [self.key]
+    @cached_property
+    def keys(self) -> tuple[str, ...]:
+        """The keys this field fills, always as a sequence (one key or a pair)."""
+        return tuple(self.key) if isinstance(self.key, list) else (self.key,)
+
+    @cached_property
+    def filled_keys(self) -> tuple[str, ...]:
+        """The keys a value of this field fills: :attr:`keys`, and :attr:`followed_by` if any."""
+        return (*self.keys, self.followed_by) if self.followed_by else self.keys
 
 
 class RecordSpec(Declaration):
@@ -107,12 +112,32 @@ class ScoreTableSpec(Declaration):
         regex.compile(value)
         return value
 
+    @cached_property
+    def row_pattern(self) -> regex.Pattern[str]:
+        """:attr:`row` compiled, once per layout rather than once per document."""
+        return regex.compile(self.row)
+
+    @cached_property
+    def header_keys(self) -> frozenset[str]:
+        """The :attr:`header_lines` in the form lines are compared in."""
+        return frozenset(normalise_label(line) for line in self.header_lines)
+
+    @cached_property
+    def group_names(self) -> dict[str, str]:
+        """Each group as written, by the form lines are compared in."""
+        return {normalise_label(group): group for group in self.groups}
+
 
 class FlagSpec(Declaration):
     """The section's presence with this sentence sets ``key`` to true (``Esimerkkihanke``)."""
 
     key: str
     text: str
+
+    @cached_property
+    def normalised_text(self) -> str:
+        """:attr:`text` in the form lines are compared in."""
+        return normalise_label(self.text)
 
 
 class SectionSpec(Declaration):
@@ -135,6 +160,11 @@ class SectionSpec(Declaration):
     def name(self) -> str:
         """The heading as the service writes it, used in warnings and ``extra_fields.section``."""
         return self.heading[0]
+
+    @cached_property
+    def expected_keys(self) -> frozenset[str]:
+        """The :attr:`expected_lines` in the form lines are compared in."""
+        return frozenset(normalise_label(line) for line in self.expected_lines)
 
     @model_validator(mode="after")
     def _one_kind(self) -> "SectionSpec":
@@ -196,6 +226,33 @@ class LayoutSpec(Declaration):
         if "fund" not in regex.compile(value).groupindex:
             raise ValueError("the title pattern needs a named group 'fund'")
         return value
+
+    @cached_property
+    def title_pattern(self) -> regex.Pattern[str]:
+        """:attr:`title` compiled as it is matched, case-insensitive: once, not per document."""
+        return regex.compile(self.title, regex.I)
+
+    @cached_property
+    def keyword_labels(self) -> frozenset[str]:
+        """The :attr:`keywords` in the form labels are compared in."""
+        return frozenset(normalise_label(keyword) for keyword in self.keywords)
+
+    @cached_property
+    def heading_index(self) -> dict[str, SectionSpec]:
+        """Each section by each of its headings, in the form headings are compared in."""
+        return {normalise_label(heading): section for section in self.sections for heading in section.heading}
+
+    @cached_property
+    def unique_labels(self) -> dict[str, FieldSpec]:
+        """The labels that only one section declares (records' sections aside), by the form they
+        are compared in: found out of their own section (its heading lost), they are still read."""
+        owners: dict[str, list[FieldSpec]] = {}
+        for section in self.sections:
+            if section.record is None:
+                for spec in section.fields:
+                    for label in spec.label:
+                        owners.setdefault(normalise_label(label), []).append(spec)
+        return {label: specs[0] for label, specs in owners.items() if len(specs) == 1}
 
     @model_validator(mode="after")
     def _unique_headings(self) -> "LayoutSpec":
@@ -261,6 +318,13 @@ def _check_fields(fields: list[FieldSpec], model: type[BaseModel]) -> None:
             raise KeyError(f"'after: {spec.after}' of label {spec.label[0]!r} names no key of the same section")
 
 
+#: How many texts :func:`normalise_label` remembers: the labels and headings every document
+#: repeats, and the lines of the last documents (the section splitter and then the section
+#: readers normalise each line of a document, the second time from here).
+NORMALISED_CACHE_SIZE = 8192
+
+
+@lru_cache(maxsize=NORMALISED_CACHE_SIZE)
 def normalise_label(text: str) -> str:
     """The form labels and headings are compared in: case and spacing do not matter."""
     return " ".join(text.replace("\u00a0", " ").split()).rstrip(":").strip().casefold()

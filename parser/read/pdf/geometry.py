@@ -19,6 +19,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from operator import attrgetter
 
 from ..lines import Line
 from .pages import Page, Segment
@@ -70,6 +71,7 @@ FURNITURE_ZONE_LINES = 3
 FURNITURE_POSITION_TOLERANCE_PT = 3.0
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_BOTTOM, _LEFT = attrgetter("bottom"), attrgetter("left")
 _DIGITS = re.compile(r"\d+")
 
 
@@ -98,19 +100,22 @@ def build_lines(pages: list[Page]) -> list[Line]:
 
     out: list[Line] = []
     for number, lines in enumerate(visual):
+        edge = right_edge(pages[number].width)
+        # Whether a paragraph gap comes before each line of the page (never before its first).
+        gaps = [False, *[_is_paragraph_gap(before, after, spacing) for before, after in zip(lines, lines[1:])]]
         for index, line in enumerate(lines):
             key = (number, index)
-            if index > 0 and _is_paragraph_gap(lines[index - 1], line, spacing):
-                out.append(Line("", len(out) + 1, page=number + 1))
+            if gaps[index]:
+                out.append(Line("", len(out) + 1, number + 1))
+            flagged = key in furniture
             wrapped = False
-            if key not in furniture and key in next_body:
-                following = next_body[key]
+            following = None if flagged else next_body.get(key)
+            if following is not None:
                 after = visual[following[0]][following[1]]
-                edge = right_edge(pages[number].width)
                 if following[0] == number:
                     wrapped = (
                         following[1] == index + 1
-                        and not _is_paragraph_gap(line, after, spacing)
+                        and not gaps[index + 1]
                         and _would_not_fit(line, after, edge, space_em)
                     )
                 else:
@@ -118,21 +123,17 @@ def build_lines(pages: list[Page]) -> list[Line]:
                     wrapped = room < PAGE_END_ROOM_LINES * spacing * line.size and _would_not_fit(
                         line, after, edge, space_em
                     )
-            out.append(
-                Line(
-                    line.text,
-                    len(out) + 1,
-                    page=number + 1,
-                    page_break_before=number > 0 and index == 0,
-                    soft_wrapped=wrapped,
-                    furniture=key in furniture,
-                )
-            )
+            # text, number, page, page_break_before, soft_wrapped, furniture
+            out.append(Line(line.text, len(out) + 1, number + 1, number > 0 and index == 0, wrapped, flagged))
     return out
 
 
 def _clean_text(text: str) -> str:
     """Line text as the user reads it: line-end hyphens restored, whitespace collapsed."""
+    # Most lines need nothing: the hyphen marks, control characters and any whitespace but the
+    # space are all unprintable, so a printable line with single spaces inside is as it stays.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     # A line-end hyphen comes out of PDFium as U+FFFE (older builds: STX). (str.replace is many
     # times faster than str.translate on non-ASCII text.)
     text = text.replace("\ufffe", "-").replace("\x02", "-")
@@ -146,20 +147,33 @@ def _visual_lines(segments: list[Segment]) -> list[VisualLine]:
     line) overlap by more than half the smaller one, so superscripts stay on their line.
     """
     groups: list[list[Segment]] = []
-    for segment in sorted(segments, key=lambda s: s.bottom):
-        if groups and _same_line(groups[-1], segment):
+    # The band of the line being collected: the highest top and the lowest bottom of its
+    # segments, kept as they join rather than worked out again for each segment.
+    top = bottom = 0.0
+    for segment in sorted(segments, key=_BOTTOM):
+        if groups and _same_line(top, bottom, segment):
             groups[-1].append(segment)
+            top, bottom = min(top, segment.bottom - segment.size), max(bottom, segment.bottom)
         else:
             groups.append([segment])
+            top, bottom = segment.bottom - segment.size, segment.bottom
     lines = []
     for group in groups:
-        group.sort(key=lambda s: s.left)
+        if len(group) == 1:  # most lines: one segment, which is the line as it is
+            (first,) = group
+            text = _clean_text(first.text)
+            if text is first.text:
+                lines.append(first)  # nothing changes a segment or a line once read: no copy
+            elif text:
+                lines.append(VisualLine(text, first.left, first.right, first.bottom, first.size, first.first_advance, first.space))
+            continue
+        group.sort(key=_LEFT)
         text = _clean_text(" ".join(s.text for s in group))
         if not text:
             continue
         first = group[0]
         advance, space = first.first_advance, first.space
-        if advance is None and len(group) > 1:
+        if advance is None:
             advance = group[1].left - first.left
             space = group[1].left - first.right
         lines.append(
@@ -176,10 +190,9 @@ def _visual_lines(segments: list[Segment]) -> list[VisualLine]:
     return lines
 
 
-def _same_line(group: list[Segment], segment: Segment) -> bool:
-    """Whether ``segment`` overlaps the band of the line being collected enough to join it."""
-    top = min(s.bottom - s.size for s in group)
-    bottom = max(s.bottom for s in group)
+def _same_line(top: float, bottom: float, segment: Segment) -> bool:
+    """Whether ``segment`` overlaps the band of the line being collected (from ``top`` down to
+    ``bottom``) enough to join it."""
     overlap = min(bottom, segment.bottom) - max(top, segment.bottom - segment.size)
     return overlap > 0.5 * min(bottom - top, segment.size)
 
