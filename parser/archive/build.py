@@ -17,12 +17,15 @@ touches the archive, since a document that cannot be seen is not a removed one; 
 database folder that cannot be written or a full disk (:class:`BuildError`, one line each).
 
 The steps (:data:`STEPS`, timed in :attr:`BuildReport.seconds`, one line by
-:meth:`BuildReport.timing`): the parse workers start first and make each document's rows
+:meth:`BuildReport.timing`): the parse workers start first (for a new archive, before the files
+are hashed and the tables made) and make each document's rows
 themselves (:func:`parser.archive.load_documents.document_rows`); while they parse, this process
-loads the official lists, then writes the documents' rows as they come. A new archive's
-tables get their indexes once their rows are in (one pass over the rows instead of an index
-kept up to date row by row: the same schema, in the same order); the index of every project,
-the organisations and the full-text indexes come last.
+loads the official lists, then writes the documents' rows as they come, and (a new archive)
+indexes them for search batch by batch. A new archive's tables get their indexes once their
+rows are in (one pass over the rows instead of an index kept up to date row by row: the same
+schema, in the same order); the index of every project, the organisations, its full-text index
+and the vocabulary come last. The temporary database is written without a journal on disk or
+syncs (it is thrown away if the build dies) and synced once before the rename.
 """
 
 from __future__ import annotations
@@ -123,11 +126,14 @@ class BuildReport:
 #: for the workers, ``load`` the time it wrote their rows; ``index`` is everything after the
 #: last document, of which ``places``, ``project_index``, ``indexes`` (a new archive's indexes,
 #: made once its rows are in), ``organisations`` and ``search`` (the full-text indexes and the
-#: vocabulary) are parts.
+#: vocabulary) are parts. A new archive indexes its descriptions and the lists for search while
+#: the workers parse (:class:`parser.search.IndexAsLoaded`): ``search`` counts that time too,
+#: and ``parse`` does not. ``sync`` is the wait for the new file to be on disk before it
+#: replaces the old one.
 STEPS = {
     "scan": "scan", "lists": "lists", "parse": "parse", "load": "load", "places": "places",
     "project_index": "project index", "indexes": "indexes", "organisations": "organisations", "search": "search",
-    "index": "index in all",
+    "index": "index in all", "sync": "sync to disk",
 }
 
 
@@ -260,6 +266,34 @@ def _build_steps(
             raise BuildError([f"{line}; the build stopped before touching {db_path}" for line in problems])
 
     stop_if(scan.errors)
+    old = None if full else _previous_build(db_path)
+
+    def start_parse(doc_ids: list[str]) -> _in_background:
+        # The workers make each document's rows; this process only writes them.
+        transform = functools.partial(document_rows, include_contacts=include_contacts)
+        return _in_background(parse_files, [str(documents[d]) for d in doc_ids], jobs=jobs, pdf_engine=pdf_engine, limits=limits, transform=transform)
+
+    outcomes = None
+    try:
+        if old is None:
+            # Every document is parsed: the workers start now, and read while this process
+            # hashes the files, fingerprints the parser and makes the tables.
+            if on_plan is not None:
+                on_plan(len(documents))
+            outcomes = start_parse(sorted(documents))
+        return _write_archive(report, corpus, db_path, documents, old, outcomes, start_parse, stop_if, started,
+                              include_contacts=include_contacts, on_parsed=on_parsed, on_plan=on_plan)
+    finally:
+        # However the build ends: no worker keeps running after it.
+        if outcomes is not None:
+            outcomes.close()
+
+
+def _write_archive(
+    report: BuildReport, corpus: Path, db_path: Path, documents: dict[str, Path], old: _OldState | None,
+    outcomes: _in_background | None, start_parse: Callable[[list[str]], _in_background], stop_if: Callable[[list[str]], None],
+    started: float, *, include_contacts: bool, on_parsed: Callable[[Outcome], None] | None, on_plan: Callable[[int], None] | None,
+) -> BuildReport:
     problems = []
     hashes = {}
     for doc_id, path in documents.items():
@@ -292,7 +326,6 @@ def _build_steps(
         if name not in references and LIST_PERIODS.get(name) not in harvested:
             what = "its table stays empty" if name == MUNICIPALITY_KEY else "its period has no official list"
             report.notes.append(f"{REFERENCE_FOLDER}/{name} is missing from the corpus: {what}")
-    old = None if full else _previous_build(db_path)
     if old is not None and old.info.get("parser") == info["parser"] and old.info.get("contacts") == info["contacts"]:
         removed = sorted(set(old.documents) - set(documents))
         changed = {doc_id for doc_id, digest in hashes.items() if old.documents.get(doc_id, (None,))[0] != digest}
@@ -313,61 +346,72 @@ def _build_steps(
         report.archive_failures, report.warnings = old.failures, old.warnings
         return report
 
-    if on_plan is not None:
-        on_plan(len(to_parse))
+    if outcomes is None:
+        if on_plan is not None:
+            on_plan(len(to_parse))
+        outcomes = start_parse(to_parse)
     temporary = _new_temporary(db_path)
     try:
         if old is not None:
             shutil.copyfile(db_path, temporary)
         with sqlite_utils.Database(temporary) as db:
+            _write_fast(db)
+            live_index = None
             if old is None:
                 # The tables now; their indexes and the views once the rows are in (see below).
                 create_tables(db)
+                live_index = search.IndexAsLoaded(db, _INDEXED_AS_LOADED)
             with db.atomic():
                 if old is not None:  # a new archive has nothing to delete
                     for doc_id in [*removed, *to_parse]:
                         delete_document(db, doc_id)
                 loader = DocumentLoader(db, include_contacts=include_contacts)
-                started = time.perf_counter()
-                load_seconds = lists_seconds = 0.0
-                # The workers make each document's rows; this process only writes them. Closed on
-                # the way out, however the loop ends (before the transaction is rolled back): that
-                # stops the parse workers.
-                transform = functools.partial(document_rows, include_contacts=include_contacts)
-                with contextlib.closing(_in_background(
-                    parse_files, [str(documents[d]) for d in to_parse], jobs=jobs, pdf_engine=pdf_engine, limits=limits, transform=transform
-                )) as outcomes:
-                    if references_changed:
-                        # While the workers parse the first documents, rather than before.
-                        lists_started, lists_cpu = time.perf_counter(), time.thread_time()
-                        _load_references(db, corpus, report)
-                        lists_seconds = report.seconds["lists"] = time.perf_counter() - lists_started
-                        # What the step itself cost, whatever the workers took of the cores meanwhile.
-                        report.seconds["lists_cpu"] = time.thread_time() - lists_cpu
-                    for count, (doc_id, outcome) in enumerate(zip(to_parse, outcomes), 1):
-                        if outcome.error is not None:
-                            report.failures.append((doc_id, outcome.error))
-                        if on_parsed is not None:
-                            on_parsed(outcome)
-                        loader.add(doc_id, hashes[doc_id], outcome.document, outcome.error)
-                        if count % _BATCH == 0:
-                            flushing = time.perf_counter()
-                            loader.flush()
-                            load_seconds += time.perf_counter() - flushing
-                flushing = time.perf_counter()
-                loader.flush()
-                load_seconds += time.perf_counter() - flushing
+                began = time.perf_counter()
+                # The full-text indexing done while the workers parse counts as the search step's.
+                seconds = {"load": 0.0, "lists": 0.0, "search": 0.0}
+
+                def timed(step: str, work: Callable[[], Any]) -> None:
+                    at = time.perf_counter()
+                    work()
+                    seconds[step] += time.perf_counter() - at
+
+                if references_changed:
+                    # While the workers parse the first documents, rather than before.
+                    lists_cpu = time.thread_time()
+                    timed("lists", lambda: _load_references(db, corpus, report))
+                    # What the step itself cost, whatever the workers took of the cores meanwhile.
+                    report.seconds["lists_cpu"] = time.thread_time() - lists_cpu
+                    report.seconds["lists"] = seconds["lists"]
+                    if old is None:
+                        timed("search", lambda: search.index_table(db, "project_list"))
+
+                def write() -> None:
+                    timed("load", loader.flush)
+                    if live_index is not None:
+                        timed("search", live_index.catch_up)
+
+                for count, (doc_id, outcome) in enumerate(zip(to_parse, outcomes), 1):
+                    if outcome.error is not None:
+                        report.failures.append((doc_id, outcome.error))
+                    if on_parsed is not None:
+                        on_parsed(outcome)
+                    loader.add(doc_id, hashes[doc_id], outcome.document, outcome.error)
+                    if count % _BATCH == 0:
+                        write()
+                write()
+                if live_index is not None:
+                    timed("search", live_index.finish)
                 # Waiting for the workers: the time they parse and this process has nothing to write.
-                report.seconds["parse"] = time.perf_counter() - started - load_seconds - lists_seconds
-                report.seconds["load"] = load_seconds
+                report.seconds["parse"] = time.perf_counter() - began - sum(seconds.values())
+                report.seconds["load"] = seconds["load"]
                 report.parsed = len(to_parse) - len(report.failures)
                 report.failed = len(report.failures)
                 # What needs only the primary keys first, then (a new archive) the indexes, then
                 # what their queries need them for.
-                started = time.perf_counter()
+                began = time.perf_counter()
                 matcher = PlaceMatcher.from_db(db)
                 match_project_places(db, matcher, None if references_changed else loader.new_projects)
-                report.seconds["places"] = time.perf_counter() - started
+                report.seconds["places"] = time.perf_counter() - began
                 indexing = time.perf_counter()
                 fill_project_index(db)
                 report.seconds["project_index"] = time.perf_counter() - indexing
@@ -381,23 +425,70 @@ def _build_steps(
                 rebuild_organisation_index(db)
                 report.seconds["organisations"] = time.perf_counter() - indexing
                 db["build_info"].upsert_all([{"key": k, "value": v} for k, v in sorted(info.items())], pk="key")
-            # A full build makes the FTS tables in one pass (their triggers then keep them up
-            # to date); every build brings the Finnish search vocabulary up to date.
+            # The indexes not made while the rows came in (a new archive's project index; every
+            # index of an older archive whose search settings changed) are made in one pass
+            # (their triggers then keep them up to date); every build brings the Finnish search
+            # vocabulary up to date.
             indexing = time.perf_counter()
             search.create_search_index(db, None if search_changed else [*removed, *to_parse])
-            report.seconds["search"] = time.perf_counter() - indexing
+            report.seconds["search"] = seconds["search"] + time.perf_counter() - indexing
             (report.warnings,) = db.execute("select count(*) from parse_warnings").fetchone()
             report.archive_failures = [
                 tuple(row) for row in db.execute("select id, coalesce(error, '') from documents where status = 'failed' order by id")
             ]
             db.execute("analyze")
-        report.seconds["index"] = time.perf_counter() - started
+        report.seconds["index"] = time.perf_counter() - began
+        syncing = time.perf_counter()
+        _sync(temporary)
+        report.seconds["sync"] = time.perf_counter() - syncing
         os.replace(temporary, db_path)
+        _sync_folder(db_path.parent)
     except (OSError, sqlite3.Error) as error:
         raise BuildError(_write_failure(error, db_path)) from error  # re-raised as it is when a bug
     finally:
         _remove_temporary(temporary)
     return report
+
+
+#: The full-text indexes a new archive fills while its documents' rows come in.
+_INDEXED_AS_LOADED = ("projects", "documents")
+
+
+def _write_fast(db: sqlite_utils.Database) -> None:
+    """Write the temporary database without SQLite's crash safety, which it does not need.
+
+    A build that dies leaves a temporary that the next build removes, never a half-written
+    archive (the archive is replaced by one rename once complete): so the rollback journal stays
+    in memory (a failed statement still rolls back) and nothing is synced while writing; the file
+    is synced once, before the rename (:func:`_sync`). Without this every transaction, and each
+    table made outside one, waits for the disk.
+    """
+    db.execute("pragma journal_mode = memory")
+    db.execute("pragma synchronous = off")
+
+
+def _sync(path: Path) -> None:
+    """Make a file's content durable before it is renamed into place."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable, where the system can (not every platform can open a
+    folder)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def _load_references(db: sqlite_utils.Database, corpus: Path, report: BuildReport) -> None:

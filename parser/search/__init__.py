@@ -36,7 +36,7 @@ alone). The analysers only add keys, so a vocabulary built with other analysers 
 side has still works.
 """
 
-from .index import create_search_index
+from .index import IndexAsLoaded, create_search_index, index_table
 from .morphology import compound_parts, words
 from .query import (
     ANY, END, LONG_KEY, MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_TERMS, MAX_TERMS_PER_KEY, MIN_CUT, MIN_STEM, NOTHING,
@@ -45,8 +45,8 @@ from .query import (
 from .tables import SEARCH_TABLES, TOKENIZE, VOCABULARY, SearchTable, has_vocabulary
 
 __all__ = [
-    "ANY", "END", "LONG_KEY", "MAX_QUERY_CHARS", "MAX_QUERY_WORDS", "MAX_TERMS", "MAX_TERMS_PER_KEY", "MIN_CUT",
+    "ANY", "END", "IndexAsLoaded", "LONG_KEY", "MAX_QUERY_CHARS", "MAX_QUERY_WORDS", "MAX_TERMS", "MAX_TERMS_PER_KEY", "MIN_CUT",
     "MIN_STEM", "NOTHING", "SEARCH_TABLES", "START", "TOKENIZE", "VOCABULARY", "WORD", "Key", "Normaliser",
-    "SearchTable", "Vocabulary", "create_search_index", "default_normaliser", "has_vocabulary",
+    "SearchTable", "Vocabulary", "create_search_index", "default_normaliser", "has_vocabulary", "index_table",
     "compound_parts", "normalise_for_index", "normalise_query", "words",
 ]  # fmt: skip

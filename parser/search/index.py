@@ -35,6 +35,65 @@ def _terms(db: sqlite_utils.Database) -> set[str]:
     return terms
 
 
+class IndexAsLoaded:
+    """The full-text indexes of a new archive's ``sources`` (keys of :data:`SEARCH_TABLES`),
+    filled batch by batch while the rows are written rather than in one pass after the last.
+
+    The work is the same as :func:`create_search_index`'s one pass (a trigger per row would cost
+    half as much again), but it is done while the parse workers read the next documents instead
+    of after them. Made on empty tables, before their first row: call :meth:`catch_up` after
+    each batch of inserts (and before anything deletes a row of it: the delete trigger takes a
+    row out of the index, so it must be in), and :meth:`finish` after the last. The indexes and
+    triggers are then exactly those :func:`create_search_index` makes, which leaves them be.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, sources: Iterable[str]) -> None:
+        self.db = db
+        self.specs = [SEARCH_TABLES[source] for source in sources]
+        #: The insert trigger of each source, held back until :meth:`finish`.
+        self._insert_triggers: dict[str, str] = {}
+        for spec in self.specs:
+            db[spec.source].enable_fts(list(spec.columns), create_triggers=True, tokenize=TOKENIZE, replace=True)
+            trigger = f"{spec.source}_ai"
+            (self._insert_triggers[spec.source],) = db.execute("select sql from sqlite_master where type = 'trigger' and name = ?", [trigger]).fetchone()
+            db.execute(f"drop trigger [{trigger}]")
+            # The rowids written since the last catch-up (a rowid can come back after a delete,
+            # so "greater than the last one indexed" would miss it).
+            db.execute(f"create temp table [{self._new(spec)}] (id integer primary key)")
+            db.execute(f"create temp trigger [{self._new(spec)}_ai] after insert on main.[{spec.source}] begin "
+                       f"insert into [{self._new(spec)}] values (new.rowid); end")  # fmt: skip
+
+    @staticmethod
+    def _new(spec: SearchTable) -> str:
+        return f"_new_rows_{spec.source}"
+
+    def catch_up(self) -> None:
+        """Index the rows written since the last call."""
+        for spec in self.specs:
+            columns = ", ".join(f"[{column}]" for column in spec.columns)
+            self.db.execute(
+                f"insert into [{spec.name}] (rowid, {columns}) select rowid, {columns} from [{spec.source}] "
+                f"where rowid in (select id from temp.[{self._new(spec)}])"
+            )
+            self.db.execute(f"delete from temp.[{self._new(spec)}]")
+
+    def finish(self) -> None:
+        """Index the last rows and put the insert triggers in place for later builds."""
+        self.catch_up()
+        for spec in self.specs:
+            self.db.execute(f"drop trigger temp.[{self._new(spec)}_ai]")
+            self.db.execute(f"drop table temp.[{self._new(spec)}]")
+            self.db.execute(self._insert_triggers[spec.source])
+
+
+def index_table(db: sqlite_utils.Database, source: str) -> None:
+    """Make the full-text index of one source table now, in one pass, with its triggers (as
+    :func:`create_search_index` would, which then leaves it be): for a table whose rows are
+    all in while there is still other work to do, such as the official lists."""
+    spec = SEARCH_TABLES[source]
+    db[spec.source].enable_fts(list(spec.columns), create_triggers=True, tokenize=TOKENIZE, replace=True)
+
+
 def create_search_index(
     db: sqlite_utils.Database, codes: Iterable[str] | None = None, *, normaliser: Normaliser | None = None
 ) -> dict[str, int]:

@@ -1,0 +1,115 @@
+"""A new archive's full-text indexes filled batch by batch while its rows come in
+(``parser.search.IndexAsLoaded``) are the indexes one pass after the load makes."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+import sqlite_utils
+
+from parser import search
+from parser.archive.build import create_tables
+from parser.search.tables import SEARCH_TABLES
+
+#: Documents as (id, title, text): Finnish words, so that the tokenizer's ä and ö are in play.
+DOCUMENTS = [
+    ("a.txt", "Nuorten työpaja", "Työpaja nuorille Kuopiossa"),
+    ("b.txt", "Maahanmuuttajien kotoutuminen", "Kielikoulutusta ja työelämään ohjausta"),
+    ("c.txt", "Ikääntyvät työntekijät", "Työkyvyn ylläpito pk-yrityksissä"),
+    ("d.txt", "Nuorten työpaja", "Toinen työpaja, Oulussa"),
+]
+
+
+def _insert(db: sqlite_utils.Database, rows) -> None:
+    db.conn.executemany("insert into documents (id, path, title, text) values (?, ?, ?, ?)", [(i, i, t, x) for i, t, x in rows])
+
+
+def _index_rows(db: sqlite_utils.Database) -> list[tuple]:
+    return db.execute("select rowid, title, text from documents_fts order by rowid").fetchall()
+
+
+def _matches(db: sqlite_utils.Database, query: str) -> list[str]:
+    return [row[0] for row in db.execute(
+        "select d.id from documents_fts f join documents d on d.rowid = f.rowid where documents_fts match ? order by d.id", [query]
+    )]  # fmt: skip
+
+
+@pytest.fixture
+def archive(tmp_path) -> sqlite_utils.Database:
+    db = sqlite_utils.Database(tmp_path / "esr.db")
+    create_tables(db)
+    return db
+
+
+def test_rows_indexed_in_batches_with_a_delete_and_a_reused_rowid(archive):
+    live = search.IndexAsLoaded(archive, ["documents"])
+    _insert(archive, DOCUMENTS[:2])
+    live.catch_up()
+    # The last row goes (as a project does when a newer version of its page comes later); SQLite
+    # gives the next row the same rowid: it must still be indexed.
+    (gone,) = archive.execute("select rowid from documents where id = 'b.txt'").fetchone()
+    archive.execute("delete from documents where id = 'b.txt'")
+    _insert(archive, DOCUMENTS[2:3])
+    (reused,) = archive.execute("select rowid from documents where id = 'c.txt'").fetchone()
+    assert reused == gone
+    live.catch_up()
+    _insert(archive, DOCUMENTS[3:])
+    live.finish()
+    assert _matches(archive, "työpaja") == ["a.txt", "d.txt"]
+    assert _matches(archive, "ylläpito") == ["c.txt"]
+    assert _matches(archive, "kielikoulutusta") == []  # b.txt went
+    # FTS5's own check of the index against its content table.
+    archive.execute("insert into documents_fts (documents_fts, rank) values ('integrity-check', 1)")
+    # The same rows as one pass over the final table gives.
+    expected = _index_rows(archive)
+    archive.execute("drop table documents_fts")
+    for suffix in ("ai", "ad", "au"):
+        archive.execute(f"drop trigger documents_{suffix}")
+    archive["documents"].enable_fts(list(SEARCH_TABLES["documents"].columns), create_triggers=True, tokenize=search.TOKENIZE)
+    assert _index_rows(archive) == expected
+    assert [row[1] for row in expected] == ["Nuorten työpaja", "Ikääntyvät työntekijät", "Nuorten työpaja"]
+
+
+def test_after_finish_the_triggers_keep_the_index_and_nothing_temporary_is_left(archive):
+    live = search.IndexAsLoaded(archive, ["documents"])
+    _insert(archive, DOCUMENTS[:1])
+    live.finish()
+    triggers = {row[0] for row in archive.execute("select name from sqlite_master where type = 'trigger'")}
+    assert {"documents_ai", "documents_ad", "documents_au"} <= triggers
+    assert archive.execute("select name from sqlite_temp_master").fetchall() == []
+    # A later (incremental) build's rows are indexed by the triggers.
+    _insert(archive, DOCUMENTS[1:2])
+    archive.execute("update documents set text = 'Ohjausta Oulussa' where id = 'a.txt'")
+    assert _matches(archive, "oulussa") == ["a.txt"]
+    assert _matches(archive, "kotoutuminen") == ["b.txt"]
+    archive.execute("insert into documents_fts (documents_fts, rank) values ('integrity-check', 1)")
+
+
+def test_a_full_build_leaves_every_index_whole(tmp_path):
+    """The full build (its descriptions indexed as they are loaded, in batches of one here, and
+    the small lists indexed once loaded): every full-text index passes FTS5's check against its
+    table."""
+    from parser.archive import build as build_module
+
+    from .test_archive import copy_corpus
+
+    corpus = copy_corpus(tmp_path)
+    batch = build_module._BATCH
+    build_module._BATCH = 1
+    try:
+        build_module.build(corpus, tmp_path / "esr.db", full=True, jobs=1)
+    finally:
+        build_module._BATCH = batch
+    with sqlite3.connect(tmp_path / "esr.db") as connection:
+        for spec in SEARCH_TABLES.values():
+            connection.execute(f"insert into [{spec.name}] ([{spec.name}], rank) values ('integrity-check', 1)")
+        counts = {spec.name: connection.execute(f"select count(*) from [{spec.name}]").fetchone()[0] for spec in SEARCH_TABLES.values()}
+    # Four described projects, five documents (the 2021–2027 summary is a document of its own).
+    assert counts["projects_fts"] == 4 and counts["documents_fts"] == 5
+    assert counts["project_list_fts"] == connection_rows(tmp_path / "esr.db", "project_list") > 0
+
+
+def connection_rows(path, table: str) -> int:
+    with sqlite3.connect(path) as connection:
+        return connection.execute(f"select count(*) from [{table}]").fetchone()[0]
