@@ -2,17 +2,20 @@
 
 Usage::
 
-    python benchmarks/build.py [--sizes 4000,20000] [--pdfs 200] [--repeat 3] [--keep DIR] [--seed 0] [--jobs N]
+    python benchmarks/build.py [--sizes 4000,20000] [--pdfs 200] [--repeat 3] [--keep DIR] [--seed 0] [--jobs N] [--json FILE]
 
-For each size N it writes a corpus of N text descriptions (``benchmarks/synthetic_corpus.py``,
-with the reference lists), and one corpus of ``--pdfs`` PDFs alone. Every measurement runs in
-a fresh Python process (as ``esr build`` runs), so that each one's peak memory is its own.
+For each size N it writes a corpus of N text descriptions (``benchmarks/synthetic_corpus.py``),
+and one corpus of ``--pdfs`` PDFs; both without the reference lists, as issue 12 measured them
+(the lists have figures of their own, below). Every measurement runs in a fresh Python process
+(as ``esr build`` runs), so that each one's peak memory is its own.
 
-For each text corpus, first the figures of issue 12, each the median of ``--repeat`` runs:
+First the official lists, each the median of ``--repeat`` runs: repairing both (2007–2013,
+2014–2020) and loading their 22,821 rows into a new archive (``load_project_lists``), in a
+process of its own; and the full build of the repository's ``corpus/`` (what ``./run`` builds:
+the five descriptions and the lists), whose timing line reports the ``lists`` step.
 
-- the official lists: repairing both (2007–2013, 2014–2020) and loading their 22,821 rows into
-  a new archive (``load_project_lists``), in a process of its own; and the ``lists`` step of the
-  full builds below, which runs while the workers parse;
+For each text corpus, the figures of issue 12, each the median of ``--repeat`` runs:
+
 - the in-process parse: ``parse_path`` and the rows a worker makes of the document
   (``document_rows``), per document, on one core with nothing else running in the process;
 - the runner alone: ``parse_files`` (``--jobs`` workers) with that transform, nothing done with
@@ -29,10 +32,13 @@ Then, per corpus: a full build (the median one above), a no-op incremental rebui
 incremental rebuild after one document was changed (one amount of its funding section; for the
 PDF corpus the changed description is rendered again), with the seconds of each step, documents
 per second, peak memory, and for the PDF corpus pages per second. A Markdown table of all runs
-comes last, with the targets. The machine's speed (``benchmarks/machine.py``: a fixed Python
+comes last, with the targets. For the PDF corpus also pypdfium2's raw text extraction of the
+same files (every page's text, nothing else) in as many processes as the build has workers, and
+the ratio of the build's pages per second end to end to it. The machine's speed (``benchmarks/machine.py``: a fixed Python
 loop) and the load average are printed with the figures: on a loaded machine every figure is
 slower. ``--keep DIR`` writes the corpora and databases to DIR and keeps them (an existing corpus
-of the same settings is reused); otherwise a temporary folder is used.
+of the same settings is reused); otherwise a temporary folder is used. ``--json FILE`` writes
+the headline figures with their targets for ``benchmarks/all.py``.
 """
 
 from __future__ import annotations
@@ -59,6 +65,9 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
+import figures as figures_format  # noqa: E402 - benchmarks/figures.py
+from figures import figure  # noqa: E402
+
 try:
     import machine as _machine
 except ImportError:  # benchmarks/machine.py not there: the same loop, here
@@ -70,7 +79,7 @@ TARGETS = {
     "text_seconds": 60.0, "text_docs": 20_000, "noop_seconds": 5.0, "pdf_pages_per_core": 300.0,
     # Issue 12.
     "lists_seconds": 1.5, "build_over_parse": 1.25, "runner_overhead_ms": 0.5, "speedup": 3.0,
-    "main_mib": 300.0, "worker_mib": 150.0,
+    "main_mib": 300.0, "worker_mib": 150.0, "pdf_over_raw": 0.6,
 }
 #: End to end per document per core before issue 12 (4,000 synthetic descriptions, 2 cores).
 EARLIER_MS_PER_DOC_CORE = 8.0
@@ -244,6 +253,40 @@ def runner_once(corpus: Path, jobs: int | None) -> dict:
     return {"files": len(paths), "jobs": jobs or default_jobs(), "seconds": wall, "cpu_self": cpu_self, "cpu_children": cpu_children, "load": load}
 
 
+def _raw_pages(path: str) -> int:
+    """pypdfium2 alone on one file: every page's text, as a reader that does nothing else would."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(Path(path).read_bytes())
+    try:
+        for page in document:
+            textpage = page.get_textpage()
+            textpage.get_text_range()
+            textpage.close()
+            page.close()
+        return len(document)
+    finally:
+        document.close()
+
+
+def raw_pdf_once(corpus: Path, jobs: int | None) -> dict:
+    """pypdfium2's raw text extraction of every PDF of the corpus in ``jobs`` processes (started
+    inside the timing, as a build's workers are)."""
+    import multiprocessing
+
+    from parser.corpus import scan_documents
+    from parser.runner import default_jobs
+
+    paths = [str(path) for path in scan_documents(corpus).values() if path.suffix.lower() == ".pdf"]
+    workers = jobs or default_jobs()
+    load = _load()
+    began = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        pages = sum(pool.imap_unordered(_raw_pages, paths, chunksize=4))
+    seconds = time.perf_counter() - began
+    return {"files": len(paths), "pages": pages, "seconds": seconds, "jobs": workers, "load": load}
+
+
 def _stored_fingerprint(db: Path) -> str | None:
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
@@ -295,17 +338,38 @@ def _median_run(runs: list[dict], key) -> dict:
 
 def issue_figures(corpus: Path, db: Path, jobs: int | None, repeat: int) -> dict:
     """The figures of issue 12 for one text corpus (see the module's docstring)."""
-    lists = _child(["--lists", str(repeat)], "the lists measurement")
     inprocess = _child(["--inprocess", str(corpus), str(repeat)], "the in-process parse")
     runners = [_child(["--runner", str(corpus), *_jobs_args(jobs)], "the runner") for _ in range(repeat)]
     parses = [esr_parse_seconds(corpus, jobs) for _ in range(repeat)]
     builds = [_subprocess("full", corpus, db, jobs) for _ in range(repeat)]
-    return {"lists": lists, "inprocess": inprocess, "runners": runners, "parses": parses, "builds": builds}
+    return {"inprocess": inprocess, "runners": runners, "parses": parses, "builds": builds}
+
+
+def lists_figures(work: Path, jobs: int | None, repeat: int) -> dict:
+    """The official lists: repaired and loaded alone, and the ``lists`` step of full builds of
+    the repository's ``corpus/`` (the archive ``./run`` builds)."""
+    lists = _child(["--lists", str(repeat)], "the lists measurement")
+    builds = [_subprocess("full", ROOT / "corpus", work / "corpus.db", jobs) for _ in range(repeat)]
+    return {"lists": lists, "builds": builds}
+
+
+def print_lists_figures(figures: dict) -> dict:
+    """Print the figures of :func:`lists_figures`; return the headline numbers."""
+    lists = figures["lists"]
+    build = _median_run(figures["builds"], lambda run: run["seconds"].get("lists", 0.0))
+    in_builds = ", ".join(f"{run['seconds'].get('lists', 0):.2f}" for run in figures["builds"])
+    print(f"\n== the official lists (medians of {len(figures['builds'])}; load average at the start of each run in [])")
+    print(f"repair + load of {lists['rows']:,} rows alone: {lists['repair_and_load']:.2f} s "
+          f"(repair 2007–2013 {lists['repair_2007']:.2f} s, 2014–2020 {lists['repair_2014']:.2f} s) [{lists['load']}]")  # fmt: skip
+    print(f"esr build --full of corpus/ ({build['documents']} descriptions and the lists): {build['total']:.2f} s [{build['load']}]; "
+          f"its lists step (while the workers parse): {in_builds} s")  # fmt: skip
+    print(f"  {build['timing']}")
+    return {"lists": lists["repair_and_load"], "lists_in_build": build["seconds"].get("lists", 0.0), "corpus_build": build["total"]}
 
 
 def print_issue_figures(label: str, figures: dict) -> dict:
     """Print the figures of :func:`issue_figures`; return the headline numbers."""
-    lists, inprocess = figures["lists"], figures["inprocess"]
+    inprocess = figures["inprocess"]
     runner = _median_run(figures["runners"], lambda run: run["seconds"])
     parse = _median_run(figures["parses"], lambda run: run["seconds"])
     build = _median_run(figures["builds"], lambda run: run["total"])
@@ -316,7 +380,7 @@ def print_issue_figures(label: str, figures: dict) -> dict:
     # CPU per file against the in-process parse's.
     runner_cpu_overhead = 1000 * (runner["cpu_children"] + runner["cpu_self"]) / runner["files"] - inprocess["cpu_ms"]
     seconds = build["seconds"]
-    phase = seconds.get("lists", 0.0) + seconds.get("parse", 0.0) + seconds.get("load", 0.0)
+    phase = seconds.get("parse", 0.0) + seconds.get("load", 0.0)
     build_overhead = 1000 * phase * jobs / max(files, 1) - in_process
     per_core = 1000 * build["total"] * jobs / max(build["documents"], 1)
     ratio = build["total"] / parse["seconds"]
@@ -327,11 +391,7 @@ def print_issue_figures(label: str, figures: dict) -> dict:
     def spread(runs: list[dict], key: str) -> str:
         return ", ".join(f"{run[key]:.2f}" for run in runs)
 
-    in_builds = ", ".join(f"{run['seconds'].get('lists', 0):.2f}" for run in figures["builds"])
     print(f"\n== issue 12 figures: {label} ({jobs} workers; medians of {n}; load average at the start of each run in [])")
-    print(f"lists: repair + load of {lists['rows']:,} rows {lists['repair_and_load']:.2f} s "
-          f"(repair 2007–2013 {lists['repair_2007']:.2f} s, 2014–2020 {lists['repair_2014']:.2f} s) [{lists['load']}]; "
-          f"in the builds (while the workers parse): {in_builds} s")  # fmt: skip
     print(f"in-process parse: {inprocess['parse_ms']:.3f} ms/document, with the worker's rows {in_process:.3f} ms "
           f"(CPU {inprocess['cpu_ms']:.3f} ms; {inprocess['documents']} documents spread over the corpus) [{inprocess['load']}]")
     print(f"runner alone: {runner['seconds']:.2f} s ({spread(figures['runners'], 'seconds')}) [{runner['load']}]: "
@@ -343,12 +403,12 @@ def print_issue_figures(label: str, figures: dict) -> dict:
     print(f"  {build['timing']}")
     print(f"  CPU: build process {build['cpu_self']:.1f} s, workers {build['cpu_children']:.1f} s")
     print(f"ratio build / parse: {ratio:.2f} (target ≤ {TARGETS['build_over_parse']})")
-    print(f"build's parse phase per file − in-process parse: {build_overhead:.3f} ms (lists + parse + load steps × {jobs} / {files})")
+    print(f"build's parse phase per file − in-process parse: {build_overhead:.3f} ms (parse + load steps × {jobs} / {files})")
     print(f"per document per core, end to end: {per_core:.2f} ms (earlier {EARLIER_MS_PER_DOC_CORE:g} ms: ×{EARLIER_MS_PER_DOC_CORE / per_core:.2f}; "
           f"target ×{TARGETS['speedup']:g})")  # fmt: skip
     print(f"peak memory: main {main_mib:.0f} MiB, largest worker {worker_mib:.0f} MiB")
     return {
-        "lists": lists["repair_and_load"], "ratio": ratio, "runner_overhead_ms": runner_overhead, "runner_cpu_overhead_ms": runner_cpu_overhead,
+        "ratio": ratio, "runner_overhead_ms": runner_overhead, "runner_cpu_overhead_ms": runner_cpu_overhead,
         "build_overhead_ms": build_overhead,
         "per_core_ms": per_core, "main_mib": main_mib, "worker_mib": worker_mib, "documents": build["documents"], "median_build": build,
     }
@@ -413,16 +473,16 @@ def _changed_text(text: str) -> str:
 def make_corpus(folder: Path, descriptions: int, pdfs: int, seed: int, sources) -> float:
     """Write the corpus (or reuse one written with the same settings); return the seconds taken."""
     manifest = folder / ".synthetic-corpus.json"
-    wanted = {"seed": seed, "descriptions": descriptions, "pdfs": pdfs}
+    wanted = {"seed": seed, "descriptions": descriptions, "pdfs": pdfs, "reference": False}
     if manifest.is_file():
         found = json.loads(manifest.read_text(encoding="utf-8"))
-        if all(found.get(k) == v for k, v in wanted.items()):
+        if all(found.get(k, True if k == "reference" else None) == v for k, v in wanted.items()):
             return 0.0
         raise SystemExit(f"{folder} holds a corpus of other settings ({found}); remove it or choose another --keep folder")
     import synthetic_corpus
 
     began = time.perf_counter()
-    synthetic_corpus.write_corpus(folder, descriptions, pdfs, seed, sources=sources)
+    synthetic_corpus.write_corpus(folder, descriptions, pdfs, seed, sources=sources, reference=False)
     return time.perf_counter() - began
 
 
@@ -473,6 +533,11 @@ def print_result(label: str, result: dict, generated: float) -> None:
         rate = result["pdf_pages"] / parse
         print(f"PDF: {result['pdf_documents']} documents, {result['pdf_pages']} pages; parse stage {rate:.0f} pages/s "
               f"= {rate / result['jobs']:.0f} pages/s per core ({result['jobs']} workers); end to end {result['pdf_pages'] / full['total']:.0f} pages/s")  # fmt: skip
+        raw = result.get("raw")
+        if raw:
+            raw_rate = raw["pages"] / raw["seconds"]
+            print(f"pypdfium2 raw text extraction of the same {raw['files']} files in {raw['jobs']} processes: {raw['seconds']:.2f} s, "
+                  f"{raw_rate:.0f} pages/s [{raw['load']}]; end to end / raw: {result['pdf_pages'] / full['total'] / raw_rate:.2f}")  # fmt: skip
     if result["failed_documents"]:
         print(f"warning: {result['failed_documents']} documents failed to parse")
     for note in result["notes"]:
@@ -504,32 +569,40 @@ def markdown_table(results: list[tuple[str, dict]]) -> str:
     return "\n".join(rows)
 
 
-def _met(ok: bool) -> str:
-    return "met" if ok else "MISSED"
-
-
-def check_targets(results: list[tuple[str, dict]], figures: list[tuple[str, dict]]) -> list[str]:
-    lines = []
+def headline_figures(results: list[tuple[str, dict]], figures: list[tuple[str, dict]], lists: dict | None) -> list[dict]:
+    """Every figure of issue 12 this run measured, with its target."""
+    found = []
+    if lists is not None:
+        found.append(figure("lists: repair + load of the 22,821 rows", lists["lists"], "s", f"< {TARGETS['lists_seconds']}", lists["lists"] < TARGETS["lists_seconds"]))
+        found.append(figure("lists step in esr build of corpus/ (--timing)", lists["lists_in_build"], "s", "reported", True))
+        found.append(figure("esr build --full of corpus/ (5 descriptions + lists)", lists["corpus_build"], "s", "", None))
+    for label, measured in figures:
+        speedup = EARLIER_MS_PER_DOC_CORE / measured["per_core_ms"]
+        found.append(figure(f"{label}: full build", measured["median_build"]["total"], "s", "", None))
+        found.append(figure(f"{label}: build / esr parse --jobs {measured['median_build']['jobs']}", measured["ratio"], "×", f"≤ {TARGETS['build_over_parse']}", measured["ratio"] <= TARGETS["build_over_parse"]))
+        found.append(figure(f"{label}: runner overhead per file", measured["runner_overhead_ms"], "ms", f"< {TARGETS['runner_overhead_ms']}", measured["runner_overhead_ms"] < TARGETS["runner_overhead_ms"]))
+        found.append(figure(f"{label}: per document per core, end to end", measured["per_core_ms"], "ms", "", None))
+        found.append(figure(f"{label}: rate against the earlier {EARLIER_MS_PER_DOC_CORE:g} ms", speedup, "×", f"≥ {TARGETS['speedup']:g}", speedup >= TARGETS["speedup"]))
+        ok = measured["main_mib"] < TARGETS["main_mib"] and measured["worker_mib"] < TARGETS["worker_mib"]
+        found.append(figure(f"{label}: peak memory main / worker", measured["main_mib"], f"/ {measured['worker_mib']:.0f} MiB",
+                             f"< {TARGETS['main_mib']:.0f} / {TARGETS['worker_mib']:.0f}", ok))  # fmt: skip
     for label, result in results:
         full, noop, _ = result["runs"]
         if result["pdf_pages"]:
             per_core = result["pdf_pages"] / full["seconds"]["parse"] / result["jobs"]
-            lines.append(f"- {label}: {per_core:.0f} pages/s per core (target ≥ {TARGETS['pdf_pages_per_core']:.0f}): {_met(per_core >= TARGETS['pdf_pages_per_core'])}")
+            found.append(figure(f"{label}: parse stage per core", per_core, "pages/s", f"≥ {TARGETS['pdf_pages_per_core']:.0f}", per_core >= TARGETS["pdf_pages_per_core"]))
         elif full["documents"] >= TARGETS["text_docs"]:
-            lines.append(f"- {label}: full build {full['total']:.1f} s (target < {TARGETS['text_seconds']:.0f} s): {_met(full['total'] < TARGETS['text_seconds'])}")
-        lines.append(f"- {label}: no-op rebuild {noop['total']:.2f} s (target < {TARGETS['noop_seconds']:.0f} s): {_met(noop['total'] < TARGETS['noop_seconds'])}")
-    for label, figure in figures:
-        lines.append(f"- {label}: lists repair + load {figure['lists']:.2f} s (target < {TARGETS['lists_seconds']} s): {_met(figure['lists'] < TARGETS['lists_seconds'])}")
-        lines.append(f"- {label}: build / esr parse {figure['ratio']:.2f} (target ≤ {TARGETS['build_over_parse']}): {_met(figure['ratio'] <= TARGETS['build_over_parse'])}")
-        lines.append(f"- {label}: runner overhead {figure['runner_overhead_ms']:.3f} ms/file, in CPU time {figure['runner_cpu_overhead_ms']:.3f} "
-                     f"(target < {TARGETS['runner_overhead_ms']} ms): {_met(figure['runner_overhead_ms'] < TARGETS['runner_overhead_ms'])}")  # fmt: skip
-        speedup = EARLIER_MS_PER_DOC_CORE / figure["per_core_ms"]
-        lines.append(f"- {label}: {figure['per_core_ms']:.2f} ms per document per core, ×{speedup:.2f} the earlier rate (target ×{TARGETS['speedup']:g}): {_met(speedup >= TARGETS['speedup'])}")
-        if figure["documents"] >= TARGETS["text_docs"]:
-            ok = figure["main_mib"] < TARGETS["main_mib"] and figure["worker_mib"] < TARGETS["worker_mib"]
-            lines.append(f"- {label}: peak memory {figure['main_mib']:.0f} / {figure['worker_mib']:.0f} MiB "
-                         f"(target < {TARGETS['main_mib']:.0f} / {TARGETS['worker_mib']:.0f}): {_met(ok)}")  # fmt: skip
-    return lines
+            found.append(figure(f"{label}: full build", full["total"], "s", f"< {TARGETS['text_seconds']:.0f}", full["total"] < TARGETS["text_seconds"]))
+        found.append(figure(f"{label}: no-op rebuild", noop["total"], "s", f"< {TARGETS['noop_seconds']:.0f}", noop["total"] < TARGETS["noop_seconds"]))
+        raw = result.get("raw")
+        if result["pdf_pages"] and raw:
+            end_to_end = result["pdf_pages"] / full["total"]
+            raw_rate = raw["pages"] / raw["seconds"]
+            found.append(figure(f"{label}: end to end", end_to_end, "pages/s", "", None))
+            found.append(figure(f"{label}: pypdfium2 raw text extraction, {raw['jobs']} processes", raw_rate, "pages/s", "", None))
+            ratio = end_to_end / raw_rate
+            found.append(figure(f"{label}: end to end / raw extraction", ratio, "×", f"≥ {TARGETS['pdf_over_raw']}", ratio >= TARGETS["pdf_over_raw"]))
+    return found
 
 
 def _sizes(context, parameter, value: str) -> list[int]:
@@ -546,12 +619,15 @@ def _sizes(context, parameter, value: str) -> list[int]:
 @click.option("--keep", type=click.Path(file_okay=False, path_type=Path), metavar="DIR", help="Write corpora and databases here and keep them.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--jobs", type=int, default=None, help="Parse workers (default: all cores).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE", help="Write the headline figures here, as JSON.")
 @click.option("--run", "run", nargs=3, type=str, default=None, hidden=True)
 @click.option("--prepare", nargs=5, type=str, default=None, hidden=True)
 @click.option("--lists", "lists", type=int, default=None, hidden=True)
 @click.option("--inprocess", nargs=2, type=str, default=None, hidden=True)
 @click.option("--runner", type=str, default=None, hidden=True)
-def main(sizes: list[int], pdfs: int, repeat: int, keep: Path | None, seed: int, jobs: int | None, run, prepare, lists, inprocess, runner) -> None:
+@click.option("--raw-pdf", "raw_pdf", type=str, default=None, hidden=True)
+def main(sizes: list[int], pdfs: int, repeat: int, keep: Path | None, seed: int, jobs: int | None, json_path: Path | None,
+         run, prepare, lists, inprocess, runner, raw_pdf) -> None:
     if prepare:
         import synthetic_corpus
 
@@ -575,6 +651,9 @@ def main(sizes: list[int], pdfs: int, repeat: int, keep: Path | None, seed: int,
     if runner:
         print(json.dumps(runner_once(Path(runner), jobs)))
         return
+    if raw_pdf:
+        print(json.dumps(raw_pdf_once(Path(raw_pdf), jobs)))
+        return
 
     corpora = [(f"{n:,} text descriptions", f"text-{n}", n, 0) for n in sizes]
     if pdfs:
@@ -584,25 +663,35 @@ def main(sizes: list[int], pdfs: int, repeat: int, keep: Path | None, seed: int,
         work.mkdir(parents=True, exist_ok=True)
         print(f"working in {work}; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
         print(machine_speed())
+        lists_result = print_lists_figures(lists_figures(work, jobs, repeat))
         results, figures = [], []
         for label, name, descriptions, pdf_count in corpora:
             folder = work / name
             prepared = _child(["--prepare", str(folder), str(work), str(descriptions), str(pdf_count), str(seed)], f"writing {folder}")
             generated, target, replacement = prepared["seconds"], Path(prepared["target"]), Path(prepared["replacement"])
             db = work / f"{name}.db"
-            full = None
+            full = raws = None
             if descriptions:
                 figure = print_issue_figures(label, issue_figures(folder, db, jobs, repeat))
                 figures.append((label, figure))
                 full = figure["median_build"]
+            else:
+                raws = [_child(["--raw-pdf", str(folder), *_jobs_args(jobs)], "the raw PDF extraction") for _ in range(repeat)]
+                full = _median_run([_subprocess("full", folder, db, jobs) for _ in range(repeat)], lambda run: run["total"])
             result = measure(folder, db, target, replacement, jobs, full)
+            if raws:
+                result["raw"] = _median_run(raws, lambda run: run["seconds"])
             print_result(label, result, generated)
             results.append((label, result))
 
         print("\n" + markdown_table(results))
         print()
-        print("\n".join(check_targets(results, figures)))
-        print(machine_speed())
+        found = headline_figures(results, figures, lists_result)
+        print("\n".join(figures_format.line(item) for item in found))
+        speed = machine_speed()
+        print(speed)
+        if json_path is not None:
+            figures_format.write(json_path, speed, found)
 
 
 if __name__ == "__main__":

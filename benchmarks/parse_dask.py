@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/parse_dask.py CORPUS [--jobs 2] [--runs 3] [--partitions-per-job 8]
+    python benchmarks/parse_dask.py CORPUS [--jobs 2] [--runs 3] [--partitions-per-job 8] [--json FILE]
 
 Parses every document of ``CORPUS`` (e.g. ``benchmarks/synthetic_corpus.py /tmp/bench/c4000
 --descriptions 4000``) three ways and prints the median seconds of ``--runs`` runs and
@@ -89,7 +89,8 @@ def _median(function, runs: int) -> tuple[float, int]:
 @click.option("--jobs", default=2, show_default=True, help="Worker processes.")
 @click.option("--runs", default=3, show_default=True, help="Runs of each; the median is printed.")
 @click.option("--partitions-per-job", default=8, show_default=True, help="Dask partitions per worker.")
-def main(corpus: Path, jobs: int, runs: int, partitions_per_job: int) -> None:
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE", help="Write the figures here, as JSON (for benchmarks/all.py).")
+def main(corpus: Path, jobs: int, runs: int, partitions_per_job: int, json_path: Path | None) -> None:
     """Time the parse stage of CORPUS on the archive's pool and on Dask."""
     from machine import describe  # benchmarks/machine.py
 
@@ -119,6 +120,13 @@ def main(corpus: Path, jobs: int, runs: int, partitions_per_job: int) -> None:
     click.echo(f"{'engine':<45} {'seconds':>8} {'docs/s/core':>12} {'× pool':>7} parsed")
     for name, seconds, parsed in results:
         click.echo(f"{name:<45} {seconds:8.2f} {len(paths) / seconds / jobs:12.0f} {seconds / base:7.2f} {parsed}")
+    if json_path is not None:
+        import figures  # benchmarks/figures.py
+
+        figures.write(json_path, describe(), [
+            figures.figure(f"scale: parse stage of {len(paths):,} documents, {name}", seconds, f"s ({seconds / base:.2f} × the pool)")
+            for name, seconds, _ in results
+        ])  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -61,6 +61,8 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
+import figures  # noqa: E402 - benchmarks/figures.py
+from figures import figure  # noqa: E402
 from machine import describe, load_average, loop_seconds
 
 BIN = Path(sys.executable).parent
@@ -270,6 +272,12 @@ async def _balance(listen: socket.socket, backends: list[int]) -> None:
     server = await asyncio.start_server(relay, sock=listen)
     async with server:
         await stopping.wait()
+    # The open relays end here, quietly: left to asyncio.run's own clean-up, each cancelled one
+    # printed a CancelledError traceback when a run ended.
+    relays = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in relays:
+        task.cancel()
+    await asyncio.gather(*relays, return_exceptions=True)
 
 
 def _balancer_main(listen: socket.socket, backends: list[int]) -> None:
@@ -501,6 +509,41 @@ def report(runs: list[dict], clients: list[int]) -> str:
     return "\n".join(lines)
 
 
+def headline_figures(runs: list[dict], clients: list[int]) -> list[dict]:
+    """The serving figures of issue 12 with their targets (medians over the runs), for
+    ``benchmarks/all.py``: p95 at 10 and 50 clients against the stock Datasette's, errors, the
+    front and database pages one at a time (cold and warm), two processes against one."""
+
+    def p95(name: str, count: int) -> float:
+        return _median([run["load"][(name, count)].percentile(0.95) for run in runs if (name, count) in run["load"]])
+
+    def errors(name: str, count: int) -> int:
+        return max((run["load"][(name, count)].errors for run in runs if (name, count) in run["load"]), default=0)
+
+    found = []
+    for count in clients:
+        ours, stock = p95("ours", count), p95("stock", count)
+        if count == 10:
+            found.append(figure("serving: p95 at 10 clients", ours, "ms", "< 200", ours < 200))
+            if not math.isnan(stock):
+                found.append(figure("serving: stock Datasette's p95 at 10 clients", stock, "ms"))
+                found.append(figure("serving: p95 ours / stock at 10 clients", ours / stock, "×", "≤ 0.5", ours / stock <= 0.5))
+        elif count == 50:
+            found.append(figure("serving: p95 at 50 clients", ours, "ms", "< 1000", ours < 1000))
+            found.append(figure("serving: errors at 50 clients", errors("ours", count), "", "0", errors("ours", count) == 0))
+        else:
+            found.append(figure(f"serving: p95 at {count} clients", ours, "ms"))
+        for name in ("1 process, balancer", "2 processes, balancer"):
+            value = p95(name, count)
+            if not math.isnan(value):
+                found.append(figure(f"serving: p95 at {count} clients, {name}", value, "ms"))
+    for label in ("front page", "database page"):
+        for kind in ("cold", "warm"):
+            value = _median([run["single"].get("ours", {}).get(label, {}).get(kind, float("nan")) for run in runs])
+            found.append(figure(f"serving: {label}, {kind}, one at a time", value, "ms", "< 30", value < 30))
+    return found
+
+
 def _shown(load: tuple[float, float, float] | None) -> str:
     return " ".join(f"{value:.2f}" for value in load) if load else "unknown"
 
@@ -515,8 +558,9 @@ def _shown(load: tuple[float, float, float] | None) -> str:
 @click.option("--uncached/--no-uncached", default=True, show_default=True, help="Also load our server with addresses the response cache cannot answer.")
 @click.option("--baseline/--no-baseline", default=False, show_default=True, help="Also measure our server without plugins/caching.py (as before issue 12).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the clients' orders of the mix.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE", help="Write the headline figures here, as JSON (for benchmarks/all.py).")
 def main(db_path: Path | None, clients: tuple[int, ...], duration: float, runs: int, stock: bool, balancer: bool, uncached: bool,
-         baseline: bool, seed: int) -> None:
+         baseline: bool, seed: int, json_path: Path | None) -> None:
     """Benchmark esr serve against a stock Datasette on the same esr.db (issue 12)."""
     loop = loop_seconds()
     click.echo(describe(loop))
@@ -535,6 +579,8 @@ def main(db_path: Path | None, clients: tuple[int, ...], duration: float, runs: 
     click.echo(report(results, list(clients)))
     click.echo("")
     click.echo(f"load average before {_shown(before)}, after {_shown(after)}; loop {loop:.3f} s; {os.cpu_count()} cores")
+    if json_path is not None:
+        figures.write(json_path, describe(loop), headline_figures(results, list(clients)))
 
 
 if __name__ == "__main__":

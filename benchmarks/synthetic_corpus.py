@@ -23,7 +23,8 @@ Every description is one of the four real samples used as a template (2007–201
 
 ``--pdfs M`` adds M more descriptions (own codes, the same generator) rendered as PDF with
 ``tests/render.py`` (fpdf2 and the DejaVu font, as the tests use). The reference folder is
-copied to ``OUT_DIR/reference`` so a build loads the lists too. A manifest with the settings is
+copied to ``OUT_DIR/reference`` so a build loads the lists too, unless ``--no-reference``: the
+descriptions alone, as issue 12 measures the build against the parse. A manifest with the settings is
 written to ``OUT_DIR/.synthetic-corpus.json`` (hidden files are not documents for ``esr build``).
 
 The same seed and counts give byte-identical files: each document is a pure function of the
@@ -419,15 +420,19 @@ def description_text(entry: Entry, seed: int = 0, sources: Sources | None = None
     return text if text.endswith("\n") else text + "\n"
 
 
-def write_corpus(out_dir: Path, descriptions: int, pdfs: int = 0, seed: int = 0, *, sources: Sources | None = None) -> list[Path]:
-    """Write the corpus into ``out_dir`` (created; must be empty) and return the documents' paths."""
+def write_corpus(
+    out_dir: Path, descriptions: int, pdfs: int = 0, seed: int = 0, *, sources: Sources | None = None, reference: bool = True
+) -> list[Path]:
+    """Write the corpus into ``out_dir`` (created; must be empty) and return the documents' paths;
+    with ``reference``, a copy of the repository's reference folder (the lists) beside them."""
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise FileExistsError(f"{out_dir} is not empty")
     sources = sources or Sources()
     entries = plan_corpus(descriptions, pdfs, seed)
     out_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(sources.corpus / "reference", out_dir / "reference")
+    if reference:
+        shutil.copytree(sources.corpus / "reference", out_dir / "reference")
     if pdfs:
         from tests.render import render_pdf  # fpdf2 is a test extra: only needed for PDFs
     paths = []
@@ -439,7 +444,7 @@ def write_corpus(out_dir: Path, descriptions: int, pdfs: int = 0, seed: int = 0,
         else:
             path.write_bytes(text.encode("utf-8"))
         paths.append(path)
-    manifest = {"seed": seed, "descriptions": descriptions, "pdfs": pdfs, "generator": "benchmarks/synthetic_corpus.py"}
+    manifest = {"seed": seed, "descriptions": descriptions, "pdfs": pdfs, "reference": reference, "generator": "benchmarks/synthetic_corpus.py"}
     (out_dir / ".synthetic-corpus.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return paths
 
@@ -450,15 +455,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--descriptions", type=int, required=True, metavar="N", help="number of .txt descriptions")
     parser.add_argument("--pdfs", type=int, default=0, metavar="M", help="number of further descriptions rendered as PDF (default 0)")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    parser.add_argument("--no-reference", action="store_true", help="leave the reference lists out (the descriptions alone)")
     args = parser.parse_args(argv)
     if args.descriptions < 0 or args.pdfs < 0:
         parser.error("counts cannot be negative")
     try:
-        paths = write_corpus(args.out_dir, args.descriptions, args.pdfs, args.seed)
+        paths = write_corpus(args.out_dir, args.descriptions, args.pdfs, args.seed, reference=not args.no_reference)
     except (ValueError, FileExistsError) as error:
         parser.error(str(error))
     size = sum(p.stat().st_size for p in paths)
-    print(f"wrote {len(paths)} documents ({args.descriptions} txt, {args.pdfs} pdf, {size / 1e6:.1f} MB) and reference/ to {args.out_dir}")
+    with_lists = "" if args.no_reference else " and reference/"
+    print(f"wrote {len(paths)} documents ({args.descriptions} txt, {args.pdfs} pdf, {size / 1e6:.1f} MB){with_lists} to {args.out_dir}")
     return 0
 
 
