@@ -1,0 +1,38 @@
+"""The benchmarks' headline figures (benchmarks/figures.py): how they are shown and handed on."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+import figures  # noqa: E402
+
+
+def test_values_are_shown_with_separators_or_three_digits():
+    assert figures.shown(2059.4) == "2,059"
+    assert figures.shown(13.54) == "13.5"
+    assert figures.shown(0.3441) == "0.344"
+    assert figures.shown(0) == "0"
+    assert figures.shown(float("nan")) == "–"
+
+
+def test_a_line_and_a_table_say_the_target_and_whether_it_is_met():
+    met = figures.figure("lists", 1.42, "s", "< 1.5", True)
+    missed = figures.figure("PDF end to end / raw", 0.344, "×", "≥ 0.6", False)
+    plain = figures.figure("full build", 11.7, "s")
+    assert figures.line(met) == "- lists: 1.42 s (target < 1.5): met"
+    assert figures.line(missed) == "- PDF end to end / raw: 0.344 × (target ≥ 0.6): MISSED"
+    assert figures.line(plain) == "- full build: 11.7 s"
+    assert figures.markdown([met, missed]).splitlines()[2:] == [
+        "| lists | 1.42 s | < 1.5 | met |",
+        "| PDF end to end / raw | 0.344 × | ≥ 0.6 | **missed** |",
+    ]
+
+
+def test_figures_written_are_read_back_and_a_missing_file_gives_none(tmp_path):
+    items = [figures.figure("p95 at 10 clients", 2.6, "ms", "< 200", True)]
+    figures.write(tmp_path / "serve.json", "machine: 2 cores", items)
+    assert figures.read(tmp_path / "serve.json") == items
+    assert figures.read(tmp_path / "absent.json") == []
