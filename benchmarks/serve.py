@@ -265,15 +265,19 @@ async def _balance(listen: socket.socket, backends: list[int]) -> None:
         except OSError:
             client_writer.close()
             return
-        await asyncio.gather(_pipe(client_reader, backend_writer), _pipe(backend_reader, client_writer), return_exceptions=True)
+        try:
+            await asyncio.gather(_pipe(client_reader, backend_writer), _pipe(backend_reader, client_writer), return_exceptions=True)
+        except asyncio.CancelledError:
+            # The balancer stops. Ended, not cancelled: asyncio's stream server asks a relay's
+            # task for its exception when it is done, and a cancelled one printed a traceback.
+            pass
 
     stopping = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
     server = await asyncio.start_server(relay, sock=listen)
     async with server:
         await stopping.wait()
-    # The open relays end here, quietly: left to asyncio.run's own clean-up, each cancelled one
-    # printed a CancelledError traceback when a run ended.
+    # The open relays end here, before asyncio.run's own clean-up.
     relays = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
     for task in relays:
         task.cancel()

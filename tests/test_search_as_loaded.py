@@ -1,5 +1,5 @@
-"""A new archive's full-text indexes filled batch by batch while its rows come in
-(``parser.search.IndexAsLoaded``) are the indexes one pass after the load makes."""
+"""A new archive's full-text indexes made while its rows come in, in a thread and a file of
+their own (``parser.search.IndexAsLoaded``), are the indexes one pass after the load makes."""
 
 from __future__ import annotations
 
@@ -42,8 +42,8 @@ def archive(tmp_path) -> sqlite_utils.Database:
     return db
 
 
-def test_rows_indexed_in_batches_with_a_delete_and_a_reused_rowid(archive):
-    live = search.IndexAsLoaded(archive, ["documents"])
+def test_rows_indexed_in_batches_with_a_delete_and_a_reused_rowid(archive, tmp_path):
+    live = search.IndexAsLoaded(archive, ["documents"], tmp_path / "side.db")
     _insert(archive, DOCUMENTS[:2])
     live.catch_up()
     # The last row goes (as a project does when a newer version of its page comes later); SQLite
@@ -54,9 +54,18 @@ def test_rows_indexed_in_batches_with_a_delete_and_a_reused_rowid(archive):
     (reused,) = archive.execute("select rowid from documents where id = 'c.txt'").fetchone()
     assert reused == gone
     live.catch_up()
+    # Written, changed and deleted between two catch-ups: never in the index, never taken out.
+    _insert(archive, [("e.txt", "Väliaikainen", "Poistuu heti")])
+    archive.execute("update documents set text = 'Poistuu pian' where id = 'e.txt'")
+    archive.execute("delete from documents where id = 'e.txt'")
     _insert(archive, DOCUMENTS[3:])
+    # Changed after it was indexed: the old words leave the index, the new ones come in.
+    archive.execute("update documents set title = 'Nuorten verstas' where id = 'a.txt'")
     live.finish()
+    assert not (tmp_path / "side.db").exists()
     assert _matches(archive, "työpaja") == ["a.txt", "d.txt"]
+    assert _matches(archive, "verstas") == ["a.txt"]
+    assert _matches(archive, "poistuu") == []
     assert _matches(archive, "ylläpito") == ["c.txt"]
     assert _matches(archive, "kielikoulutusta") == []  # b.txt went
     # FTS5's own check of the index against its content table.
@@ -68,16 +77,17 @@ def test_rows_indexed_in_batches_with_a_delete_and_a_reused_rowid(archive):
         archive.execute(f"drop trigger documents_{suffix}")
     archive["documents"].enable_fts(list(SEARCH_TABLES["documents"].columns), create_triggers=True, tokenize=search.TOKENIZE)
     assert _index_rows(archive) == expected
-    assert [row[1] for row in expected] == ["Nuorten työpaja", "Ikääntyvät työntekijät", "Nuorten työpaja"]
+    assert [row[1] for row in expected] == ["Nuorten verstas", "Ikääntyvät työntekijät", "Nuorten työpaja"]
 
 
-def test_after_finish_the_triggers_keep_the_index_and_nothing_temporary_is_left(archive):
-    live = search.IndexAsLoaded(archive, ["documents"])
+def test_after_finish_the_triggers_keep_the_index_and_nothing_temporary_is_left(archive, tmp_path):
+    live = search.IndexAsLoaded(archive, ["documents"], tmp_path / "side.db")
     _insert(archive, DOCUMENTS[:1])
     live.finish()
     triggers = {row[0] for row in archive.execute("select name from sqlite_master where type = 'trigger'")}
     assert {"documents_ai", "documents_ad", "documents_au"} <= triggers
     assert archive.execute("select name from sqlite_temp_master").fetchall() == []
+    assert "esr_search_side" not in [row[1] for row in archive.execute("pragma database_list")]
     # A later (incremental) build's rows are indexed by the triggers.
     _insert(archive, DOCUMENTS[1:2])
     archive.execute("update documents set text = 'Ohjausta Oulussa' where id = 'a.txt'")

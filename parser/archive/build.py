@@ -351,16 +351,16 @@ def _write_archive(
             on_plan(len(to_parse))
         outcomes = start_parse(to_parse)
     temporary = _new_temporary(db_path)
+    live_index = None
     try:
         if old is not None:
             shutil.copyfile(db_path, temporary)
         with sqlite_utils.Database(temporary) as db:
             _write_fast(db)
-            live_index = None
             if old is None:
                 # The tables now; their indexes and the views once the rows are in (see below).
                 create_tables(db)
-                live_index = search.IndexAsLoaded(db, _INDEXED_AS_LOADED)
+                live_index = search.IndexAsLoaded(db, _INDEXED_AS_LOADED, Path(f"{temporary}{_SEARCH_SIDE}"))
             with db.atomic():
                 if old is not None:  # a new archive has nothing to delete
                     for doc_id in [*removed, *to_parse]:
@@ -399,8 +399,6 @@ def _write_archive(
                     if count % _BATCH == 0:
                         write()
                 write()
-                if live_index is not None:
-                    timed("search", live_index.finish)
                 # Waiting for the workers: the time they parse and this process has nothing to write.
                 report.seconds["parse"] = time.perf_counter() - began - sum(seconds.values())
                 report.seconds["load"] = seconds["load"]
@@ -425,6 +423,8 @@ def _write_archive(
                 rebuild_organisation_index(db)
                 report.seconds["organisations"] = time.perf_counter() - indexing
                 db["build_info"].upsert_all([{"key": k, "value": v} for k, v in sorted(info.items())], pk="key")
+            if live_index is not None:
+                timed("search", live_index.finish)
             # The indexes not made while the rows came in (a new archive's project index; every
             # index of an older archive whose search settings changed) are made in one pass
             # (their triggers then keep them up to date); every build brings the Finnish search
@@ -446,12 +446,18 @@ def _write_archive(
     except (OSError, sqlite3.Error) as error:
         raise BuildError(_write_failure(error, db_path)) from error  # re-raised as it is when a bug
     finally:
+        if live_index is not None:
+            live_index.close()
         _remove_temporary(temporary)
     return report
 
 
 #: The full-text indexes a new archive fills while its documents' rows come in.
 _INDEXED_AS_LOADED = ("projects", "documents")
+#: The end of the name of the file those indexes are made in, beside the temporary database.
+_SEARCH_SIDE = "-search"
+#: What SQLite and the build keep beside a temporary database.
+_BESIDE = ("-journal", "-wal", "-shm", _SEARCH_SIDE)
 
 
 def _write_fast(db: sqlite_utils.Database) -> None:
@@ -612,7 +618,7 @@ class _in_background:  # lower case: used like the generator function it was
 def _temporaries(db_path: Path) -> Iterator[Path]:
     """The temporary databases beside ``db_path`` (this build's or earlier ones') and SQLite's
     files beside them: ``.esr.db.<anything>.tmp``, ``-journal``, ``-wal``, ``-shm``."""
-    pattern = re.compile(rf"^\.{re.escape(db_path.name)}\.[^/]+\.tmp(?:-journal|-wal|-shm)?$")
+    pattern = re.compile(rf"^\.{re.escape(db_path.name)}\.[^/]+\.tmp(?:{'|'.join(_BESIDE)})?$")
     try:
         names = os.listdir(db_path.parent)
     except OSError:
@@ -646,13 +652,13 @@ def _new_temporary(db_path: Path) -> Path:
             continue
         except OSError as error:
             raise BuildError(_write_failure(error, db_path)) from None
-        for suffix in ("-journal", "-wal", "-shm"):
+        for suffix in _BESIDE:
             Path(f"{temporary}{suffix}").unlink(missing_ok=True)
         return temporary
 
 
 def _remove_temporary(temporary: Path) -> None:
-    for path in (temporary, *(Path(f"{temporary}{suffix}") for suffix in ("-journal", "-wal", "-shm"))):
+    for path in (temporary, *(Path(f"{temporary}{suffix}") for suffix in _BESIDE)):
         with contextlib.suppress(OSError):
             path.unlink()
 

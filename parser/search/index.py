@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import queue
+import sqlite3
+import threading
 from collections.abc import Iterable
+from pathlib import Path
 
 import sqlite_utils
 
@@ -37,53 +41,146 @@ def _terms(db: sqlite_utils.Database) -> set[str]:
 
 class IndexAsLoaded:
     """The full-text indexes of a new archive's ``sources`` (keys of :data:`SEARCH_TABLES`),
-    filled batch by batch while the rows are written rather than in one pass after the last.
+    made while the rows are written, in a thread of their own, rather than after the last row.
 
-    The work is the same as :func:`create_search_index`'s one pass (a trigger per row would cost
-    half as much again), but it is done while the parse workers read the next documents instead
-    of after them. Made on empty tables, before their first row: call :meth:`catch_up` after
-    each batch of inserts (and before anything deletes a row of it: the delete trigger takes a
-    row out of the index, so it must be in), and :meth:`finish` after the last. The indexes and
-    triggers are then exactly those :func:`create_search_index` makes, which leaves them be.
+    Tokenizing is most of what a build's own process does, and it was done after the parse (or,
+    batch by batch, in the way of the writing of the rows, which then kept the workers waiting).
+    Here the rows written since the last :meth:`catch_up` are handed to a thread that indexes
+    them into a database file of its own (``side``); SQLite lets go of Python's lock while it
+    tokenizes, so that runs beside the writing. Rows deleted or changed meanwhile are taken out
+    of the side index with their old values (temporary triggers record them). :meth:`finish`
+    copies the side index's tables into the archive's index (FTS5 keeps an index in four
+    plain tables) and puts its triggers back: the indexes are then those
+    :func:`create_search_index` makes in one pass (FTS5's integrity check agrees), and it
+    leaves them be. Call :meth:`finish` outside a transaction; :meth:`close` on the way out
+    of a build that failed.
     """
 
-    def __init__(self, db: sqlite_utils.Database, sources: Iterable[str]) -> None:
+    #: The tables an FTS5 index is kept in, by suffix.
+    _SHADOWS = ("data", "idx", "docsize", "config")
+
+    def __init__(self, db: sqlite_utils.Database, sources: Iterable[str], side: Path) -> None:
         self.db = db
         self.specs = [SEARCH_TABLES[source] for source in sources]
-        #: The insert trigger of each source, held back until :meth:`finish`.
-        self._insert_triggers: dict[str, str] = {}
+        self.side = side
+        #: Each source's triggers, held back until :meth:`finish`.
+        self._triggers: dict[str, list[str]] = {}
+        #: The rowids in the side index now, by source: only those can be taken out of it.
+        self._indexed: dict[str, set[int]] = {spec.source: set() for spec in self.specs}
+        creates = []
         for spec in self.specs:
             db[spec.source].enable_fts(list(spec.columns), create_triggers=True, tokenize=TOKENIZE, replace=True)
-            trigger = f"{spec.source}_ai"
-            (self._insert_triggers[spec.source],) = db.execute("select sql from sqlite_master where type = 'trigger' and name = ?", [trigger]).fetchone()
-            db.execute(f"drop trigger [{trigger}]")
-            # The rowids written since the last catch-up (a rowid can come back after a delete,
-            # so "greater than the last one indexed" would miss it).
-            db.execute(f"create temp table [{self._new(spec)}] (id integer primary key)")
-            db.execute(f"create temp trigger [{self._new(spec)}_ai] after insert on main.[{spec.source}] begin "
-                       f"insert into [{self._new(spec)}] values (new.rowid); end")  # fmt: skip
+            creates.append(db.execute("select sql from sqlite_master where name = ?", [spec.name]).fetchone()[0])
+            self._triggers[spec.source] = []
+            for suffix in ("ai", "ad", "au"):
+                trigger = f"{spec.source}_{suffix}"
+                (sql,) = db.execute("select sql from sqlite_master where type = 'trigger' and name = ?", [trigger]).fetchone()
+                self._triggers[spec.source].append(sql)
+                db.execute(f"drop trigger [{trigger}]")
+            new, gone = self._temporary(spec)
+            old = ", ".join(f"old.[{column}]" for column in spec.columns)
+            columns = ", ".join(f"[{column}]" for column in spec.columns)
+            # A rowid can come back after a delete, so "greater than the last one indexed" would
+            # miss rows: each written row's rowid is recorded, and each gone row's old values.
+            db.execute(f"create temp table [{new}] (id integer primary key)")
+            db.execute(f"create temp table [{gone}] (id integer, {columns})")
+            db.execute(f"create temp trigger [{new}_ai] after insert on main.[{spec.source}] begin insert or ignore into [{new}] values (new.rowid); end")
+            db.execute(f"create temp trigger [{gone}_ad] after delete on main.[{spec.source}] begin insert into [{gone}] values (old.rowid, {old}); end")
+            db.execute(f"create temp trigger [{gone}_au] after update on main.[{spec.source}] begin "
+                       f"insert into [{gone}] values (old.rowid, {old}); insert or ignore into [{new}] values (new.rowid); end")  # fmt: skip
+        self._work: queue.Queue = queue.Queue(maxsize=8)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._index, args=(creates,), name="esr-search-index", daemon=True)
+        self._thread.start()
 
     @staticmethod
-    def _new(spec: SearchTable) -> str:
-        return f"_new_rows_{spec.source}"
+    def _temporary(spec: SearchTable) -> tuple[str, str]:
+        return f"_new_rows_{spec.source}", f"_gone_rows_{spec.source}"
+
+    def _index(self, creates: list[str]) -> None:
+        connection = None
+        try:
+            connection = sqlite3.connect(self.side)
+            connection.execute("pragma journal_mode = memory")
+            connection.execute("pragma synchronous = off")
+            for sql in creates:
+                connection.execute(sql)
+            while (item := self._work.get()) is not None:
+                if self._error is None:
+                    connection.executemany(*item)
+            connection.commit()
+        except BaseException as error:  # noqa: BLE001 - raised in the build's thread by finish()
+            self._error = error
+            while self._work.get() is not None:  # the build goes on handing rows until it learns
+                pass
+        finally:
+            if connection is not None:
+                connection.close()
 
     def catch_up(self) -> None:
-        """Index the rows written since the last call."""
+        """Hand the rows written, changed or deleted since the last call to the index thread."""
         for spec in self.specs:
+            new, gone = self._temporary(spec)
             columns = ", ".join(f"[{column}]" for column in spec.columns)
-            self.db.execute(
-                f"insert into [{spec.name}] (rowid, {columns}) select rowid, {columns} from [{spec.source}] "
-                f"where rowid in (select id from temp.[{self._new(spec)}])"
-            )
-            self.db.execute(f"delete from temp.[{self._new(spec)}]")
+            marks = ", ".join("?" * len(spec.columns))
+            indexed = self._indexed[spec.source]
+            # A gone row leaves the index only if it was in it (not one written and deleted
+            # since the last call), and once.
+            out = []
+            for row in self.db.execute(f"select id, {columns} from temp.[{gone}] order by rowid"):
+                if row[0] in indexed:
+                    indexed.discard(row[0])
+                    out.append(row)
+            rows = self.db.execute(f"select rowid, {columns} from [{spec.source}] where rowid in (select id from temp.[{new}])").fetchall()
+            indexed.update(row[0] for row in rows)
+            self.db.execute(f"delete from temp.[{new}]")
+            self.db.execute(f"delete from temp.[{gone}]")
+            if out:
+                self._hand(f"insert into [{spec.name}] ([{spec.name}], rowid, {columns}) values ('delete', ?, {marks})", out)
+            if rows:
+                self._hand(f"insert into [{spec.name}] (rowid, {columns}) values (?, {marks})", rows)
+
+    def _hand(self, sql: str, rows: list) -> None:
+        if self._error is not None:
+            raise self._error
+        self._work.put((sql, rows))
 
     def finish(self) -> None:
-        """Index the last rows and put the insert triggers in place for later builds."""
+        """Index the last rows, copy the index into the archive and put its triggers back."""
         self.catch_up()
-        for spec in self.specs:
-            self.db.execute(f"drop trigger temp.[{self._new(spec)}_ai]")
-            self.db.execute(f"drop table temp.[{self._new(spec)}]")
-            self.db.execute(self._insert_triggers[spec.source])
+        self._stop()
+        if self._error is not None:
+            raise self._error
+        db = self.db
+        db.conn.commit()  # ATTACH and DETACH need no transaction open
+        db.execute("attach database ? as esr_search_side", [str(self.side)])
+        try:
+            for spec in self.specs:
+                for shadow in self._SHADOWS:
+                    table = f"{spec.name}_{shadow}"
+                    db.execute(f"delete from main.[{table}]")
+                    db.execute(f"insert into main.[{table}] select * from esr_search_side.[{table}]")
+                new, gone = self._temporary(spec)
+                for trigger in (f"{new}_ai", f"{gone}_ad", f"{gone}_au"):
+                    db.execute(f"drop trigger temp.[{trigger}]")
+                db.execute(f"drop table temp.[{new}]")
+                db.execute(f"drop table temp.[{gone}]")
+                for sql in self._triggers[spec.source]:
+                    db.execute(sql)
+            db.conn.commit()
+        finally:
+            db.execute("detach database esr_search_side")
+        self.side.unlink(missing_ok=True)
+
+    def _stop(self) -> None:
+        if self._thread.is_alive():
+            self._work.put(None)
+            self._thread.join()
+
+    def close(self) -> None:
+        """End the index thread and remove its file, whatever happened (idempotent)."""
+        self._stop()
+        self.side.unlink(missing_ok=True)
 
 
 def index_table(db: sqlite_utils.Database, source: str) -> None:
