@@ -5,7 +5,8 @@
   ``Cache-Control`` on every answer the build alone decides, ``304`` to a matching
   ``If-None-Match``, and an in-process LRU cache of complete answers (bounded: 2,000 entries,
   64 MiB, 4 MiB for one answer). The header ``x-esr-cache: hit`` or ``miss`` says which.
-* ``startup``: on every immutable file database, the schema answers remembered and every failed
+* ``startup``: on every immutable file database, the schema answers and the tables' spellings
+  (asked at every permission check) remembered and every failed
   query noted (a page during which a facet timed out is never cached); the table permission
   rules remembered; then both filled for every table, every template compiled and the build's
   ETag computed, before the server accepts its first connection.
@@ -33,6 +34,7 @@ def startup(datasette):
     for database in datasette.databases.values():
         if caching.is_served_file(database):
             caching.memoize_schema(database)
+            caching.memoize_spellings(database)
             caching.note_failed_queries(database)
     caching.memoize_permissions(datasette)
 

@@ -272,3 +272,30 @@ def test_the_schema_memo_hands_out_copies_and_remembers_only_real_names(served):
     assert asyncio.run(run()) == ["code"]
     remembered = database.table_exists.answers
     assert (("projects",), ()) in remembered and (("no_such_table_x",), ()) not in remembered
+
+
+def test_the_database_page_asks_the_file_for_no_spelling_after_the_start(served, cache):
+    """Datasette asks for each listed table's own spelling at its permission check (102 trips to
+    the file's thread for the database page): from the start on, the memo answers them, with
+    SQLite's own answers (``collate nocase``)."""
+    database = served.get_database("esr")
+    assert database.execute.answers["project_list"][0] == [("project_list",)]
+    trips = []
+    original = database.execute_fn
+
+    async def counting(fn):
+        trips.append(fn)
+        return await original(fn)
+
+    database.execute_fn = counting
+    try:
+        assert get(served, "/esr").status_code == 200
+    finally:
+        database.execute_fn = original
+    assert len(trips) < 10
+
+    async def spelling(name):
+        return [tuple(row) for row in (await database.execute(caching.SPELLING_SQL, (name,))).rows]
+
+    assert asyncio.run(spelling("PROJECT_LIST")) == [("project_list",)]
+    assert asyncio.run(spelling("no_such_table_x")) == []
