@@ -7,6 +7,7 @@ import concurrent.futures
 import functools
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,29 @@ CORPUS = ROOT / "corpus"
 EXPECTED = Path(__file__).resolve().parent / "expected"
 SAMPLES = ["S10673", "S10962", "S20334", "S21736", "asumisen-tukemisen-toimintamalli"]
 DESCRIPTIONS = SAMPLES[:4]
+#: The two official lists cut down to their header and 42 real rows, copied byte for byte from
+#: corpus/reference/ (tests/fixtures/reference/README.md says which rows and why): a build with
+#: them takes a fraction of a second, where repairing all 22,821 rows takes seconds.
+SMALL_REFERENCE = Path(__file__).resolve().parent / "fixtures" / "reference"
+
+
+def copy_corpus(target: Path, *, reference: bool = True) -> Path:
+    """The five sample documents in a folder of their own (``target/corpus``), with the small
+    official lists (``SMALL_REFERENCE``) and the whole municipality key (cheap to load) as
+    reference data, or with no reference folder. The one way the tests make a corpus to build:
+    for every test that does not look at the lists' 22,821 rows."""
+    from parser.corpus import MUNICIPALITY_KEY, PROJECT_LISTS, REFERENCE_FOLDER
+
+    corpus = target / "corpus"
+    corpus.mkdir(parents=True)
+    for path in CORPUS.glob("*.txt"):
+        shutil.copy(path, corpus / path.name)
+    if reference:
+        (corpus / REFERENCE_FOLDER).mkdir()
+        for name in PROJECT_LISTS:
+            shutil.copy(SMALL_REFERENCE / name, corpus / REFERENCE_FOLDER / name)
+        shutil.copy(CORPUS / REFERENCE_FOLDER / MUNICIPALITY_KEY, corpus / REFERENCE_FOLDER / MUNICIPALITY_KEY)
+    return corpus
 
 
 def sample_path(stem: str) -> Path:
@@ -50,21 +74,18 @@ def description(request) -> str:
     return request.param
 
 
-@pytest.fixture(scope="session")
-def built_archive_and_report(tmp_path_factory):
-    """``esr.db`` built once from the real corpus (documents and the full reference data: all
-    22,821 rows of the official lists), with the build's report. Shared by every test that only
-    reads the archive (tests/test_archive.py, the publish, serve, browser and export tests): never
-    write to it."""
+def _shared_build(tmp_path_factory, name: str, corpus_of) -> tuple[Path, object]:
+    """``esr.db`` built once for the whole run, with the build's report: with pytest-xdist every
+    worker is a process of its own, so the first to get here builds (from the corpus
+    ``corpus_of(folder)`` gives) and the others wait for it and read the same file (the base
+    temp folder's parent is the run's)."""
     import fcntl
     import pickle
 
     from parser.archive.build import build
 
-    # With pytest-xdist every worker is a process of its own: the first to get here builds, the
-    # others wait for it and read the same file (the base temp folder's parent is the run's).
     shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else tmp_path_factory.getbasetemp()
-    folder = shared / "built-archive"
+    folder = shared / name
     folder.mkdir(exist_ok=True)
     db, saved = folder / "esr.db", folder / "report.pickle"
     with open(folder / "lock", "w") as lock:
@@ -72,10 +93,46 @@ def built_archive_and_report(tmp_path_factory):
         if saved.is_file():
             report = pickle.loads(saved.read_bytes())
         else:
-            report = build(CORPUS, db)
+            report = build(corpus_of(folder), db)
             saved.write_bytes(pickle.dumps(report))
     assert report.failed == 0
     return db, report
+
+
+@pytest.fixture(scope="session")
+def built_archive_and_report(tmp_path_factory):
+    """``esr.db`` built once from the real corpus (documents and the full reference data: all
+    22,821 rows of the official lists), with the build's report. Shared by every test that only
+    reads the archive (tests/test_archive.py, the publish, serve, browser and export tests): never
+    write to it."""
+    return _shared_build(tmp_path_factory, "built-archive", lambda folder: CORPUS)
+
+
+@pytest.fixture(scope="session")
+def small_archive_and_report(tmp_path_factory):
+    """``esr.db`` built once from ``copy_corpus``: the five samples, the small official lists (42
+    rows) and the municipality key, with the build's report. For the tests that only read an
+    archive and look at no more of the lists than those rows (its downloads of whole tables take
+    milliseconds, not seconds): never write to it; copy it first (``built_copy``)."""
+    return _shared_build(tmp_path_factory, "small-archive", lambda folder: copy_corpus(folder))
+
+
+@pytest.fixture(scope="session")
+def small_archive(small_archive_and_report) -> Path:
+    """The path of the shared small archive (see ``small_archive_and_report``)."""
+    return small_archive_and_report[0]
+
+
+@pytest.fixture
+def built_copy(small_archive, tmp_path):
+    """``copy_corpus(tmp_path)`` and a copy of the shared small archive as ``tmp_path/esr.db``:
+    what ``build(copy_corpus(tmp_path), tmp_path / "esr.db")`` leaves (an archive names its
+    documents by their paths in the corpus, never the corpus's own path), for a test whose first
+    build is only its starting point. (corpus, db)."""
+    corpus = copy_corpus(tmp_path)
+    db = tmp_path / "esr.db"
+    shutil.copyfile(small_archive, db)
+    return corpus, db
 
 
 @pytest.fixture(scope="session")
@@ -84,12 +141,43 @@ def built_archive(built_archive_and_report) -> Path:
     return built_archive_and_report[0]
 
 
-@pytest.fixture(scope="session")
-def datasette(built_archive):
-    """The published archive, configured exactly as ``esr serve`` configures it."""
+@functools.cache
+def _compiled_templates():
+    """Jinja's bytecode cache, in memory, for every Datasette of this test process (see
+    ``publish``)."""
+    import jinja2
+
+    class CompiledTemplates(jinja2.BytecodeCache):
+        def __init__(self):
+            self.code: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket):
+            if bucket.key in self.code:
+                bucket.bytecode_from_string(self.code[bucket.key])
+
+        def dump_bytecode(self, bucket):
+            self.code[bucket.key] = bucket.bytecode_to_string()
+
+    return CompiledTemplates()
+
+
+def publish(db_path: Path, **options):
+    """``make_datasette(db_path, ROOT, **options)``: the archive published exactly as ``esr serve``
+    publishes it. A server compiles every template when it starts (parser/publish/caching.py);
+    the tests start a dozen, so each takes the templates an earlier one of this process compiled
+    (Jinja's bytecode cache, keyed by each template's source: the same templates, the same
+    pages, without compiling them again)."""
     from parser.publish import make_datasette
 
-    return make_datasette(built_archive, ROOT)
+    datasette = make_datasette(db_path, ROOT, **options)
+    datasette.jinja_env.bytecode_cache = _compiled_templates()
+    return datasette
+
+
+@pytest.fixture(scope="session")
+def datasette(built_archive):
+    """The published archive, configured exactly as ``esr serve`` configures it (``publish``)."""
+    return publish(built_archive)
 
 
 def client_get(datasette, path: str):
@@ -103,21 +191,158 @@ def client_get(datasette, path: str):
         return pool.submit(asyncio.run, datasette.client.get(path)).result()
 
 
+class _LentChromium:
+    """Playwright and one Chromium for the whole test process, lent to one module at a time.
+
+    Starting Playwright's driver and Chromium takes a second or two, once per browser module if
+    each started its own. But Playwright's sync API marks its event loop as running in this
+    thread between its calls, and while it is marked, another module's ``asyncio.run()`` fails.
+    So the mark is set only while a module has the browser: ``lend`` sets it again, ``park``
+    clears it once the module's context is closed. Nothing runs on Playwright's loop in between
+    (it runs only inside a Playwright call, and a parked Chromium has no page open)."""
+
+    def __init__(self):
+        self.playwright = self.chromium = self.loop = None
+        self.failure: str | None = None
+
+    def start(self) -> None:
+        """Start Playwright and Chromium (once), and park them."""
+        if self.playwright is not None or self.failure is not None:
+            return
+        from .test_browser import CHROMIUM_FLAGS, find_chromium
+
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            self.failure = "Playwright for Python is not installed (pip install -e '.[test]')"
+            return
+        executable = find_chromium()
+        if executable is None:
+            self.failure = "no Chromium found (/usr/bin/chromium: Debian package chromium, which ./test installs as root)"
+            return
+        try:
+            self.playwright = sync_playwright().start()
+            self.chromium = self.playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
+        except Exception as error:  # a broken install: say what failed (in the tests that use it)
+            self.failure = f"Chromium at {executable} did not start: {error}"
+        if self.playwright is not None:
+            self.loop = asyncio.get_running_loop()  # as Playwright marked it after its last call
+        self.park()
+
+    def lend(self):
+        """A fresh context (its own profile: nothing kept from another module) in the one
+        Chromium, locale fi-FI."""
+        from .test_browser import unavailable
+
+        self.start()
+        if self.failure:
+            unavailable(self.failure)
+        asyncio._set_running_loop(self.loop)
+        context = self.chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="fi-FI")
+        context.set_default_timeout(30_000)
+        return context
+
+    def park(self) -> None:
+        asyncio._set_running_loop(None)
+
+    def close(self) -> None:
+        if self.playwright is not None:
+            asyncio._set_running_loop(self.loop)
+            try:
+                if self.chromium is not None:
+                    self.chromium.close()
+            finally:
+                self.playwright.stop()
+                self.playwright = None
+                asyncio._set_running_loop(None)
+
+
+_CHROMIUM = _LentChromium()
+
+
+def pytest_collection_finish(session):
+    """Start Chromium as soon as the tests are collected, when any of them uses it: started
+    later, beside another module's heavy disk work (tests/test_build_reliability.py copies 2,000
+    files and builds them), the driver and the browser took up to 20 s to start instead of one."""
+    if any("browser" in getattr(item, "fixturenames", ()) for item in session.items):
+        _CHROMIUM.start()
+
+
+def pytest_sessionfinish(session):
+    _CHROMIUM.close()
+
+
+@pytest.fixture(scope="session")
+def _chromium():
+    """The test process's one Chromium (``_LentChromium``)."""
+    return _CHROMIUM
+
+
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    """One Chromium (a persistent context, locale fi-FI) for a browser test module
-    (tests/test_browser.py, test_browser_pages.py, test_front_door.py, test_map.py). Not one per
-    session: Playwright's sync API keeps an event loop running in the thread while it is open,
-    and the other modules' asyncio.run() would fail."""
-    from .test_browser import chromium_context
+def browser(_chromium):
+    """A Chromium context (fresh, locale fi-FI) for a browser test module (tests/test_browser.py,
+    test_browser_pages.py, test_front_door.py, test_map.py), in the one Chromium of this test
+    process (``_LentChromium``: asyncio.run() in the other modules still works)."""
+    context = _chromium.lend()
+    try:
+        yield context
+    finally:
+        try:
+            context.close()
+        finally:
+            _chromium.park()
 
-    yield from chromium_context(tmp_path_factory)
 
-
-@pytest.fixture(scope="module")
-def live(built_archive):
-    """A server on the shared build for a browser test module (read only)."""
+@pytest.fixture(scope="session")
+def live(datasette):
+    """A server on the shared build for the browser tests (read only), one for the session: the
+    session's ``datasette`` (already started by the tests that ask it in-process) served by
+    uvicorn in a thread, which runs its own event loop."""
     from .test_browser import LiveServer
 
-    with LiveServer(built_archive) as server:
+    with LiveServer(datasette=datasette) as server:
         yield server
+
+
+#: The modules that take longest, longest first (``pytest --durations=0``, summed per module);
+#: the others follow in their usual order. With ``--dist loadscope`` a module goes whole to one
+#: worker, which takes the next one in this order when it is nearly done with its own: started
+#: early, a long module cannot keep one worker busy at the end while the other has nothing left.
+#: The second does not read the build of the whole corpus (``built_archive``), so that the
+#: second worker has work of its own while the first makes it.
+LONGEST_FIRST = [
+    "test_dashboards.py",
+    "test_build_timing.py",
+    "test_server_limits.py",
+    "test_read_pdf.py",
+    "test_browser.py",
+    "test_build_reliability.py",
+    "test_build_input.py",
+    "test_harvest.py",
+    "test_archive.py",
+    "test_renderings.py",
+    "test_map.py",
+    "test_front_door.py",
+    "test_publish.py",
+    "test_serving_one_archive.py",
+    "test_cli.py",
+    "test_browser_pages.py",
+    "test_serve.py",
+    "test_search.py",
+    "test_csv_safety.py",
+    "test_project_lists.py",
+    "test_project_folder.py",
+    "test_property.py",
+    "test_downloads.py",
+    "test_replica.py",
+    "test_fingerprint.py",
+    "test_import.py",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Put the modules of ``LONGEST_FIRST`` first, in its order (a stable sort: each module's
+    tests keep theirs). pyproject.toml turns off pytest-xdist's own reordering, which sorts
+    modules by their number of tests."""
+    rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))

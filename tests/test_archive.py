@@ -15,35 +15,16 @@ import pytest
 import sqlite_utils
 
 from parser.archive.build import build
-from parser.corpus import MUNICIPALITY_KEY, PROJECT_LISTS, REFERENCE_FOLDER
 
-from .conftest import CORPUS, ROOT
+from .conftest import CORPUS, ROOT, copy_corpus
 
 REFERENCE = CORPUS / "reference"
-#: The two official lists cut down to their header and 42 real rows, copied byte for byte from
-#: corpus/reference/ (tests/fixtures/reference/README.md says which rows and why): a build with
-#: them takes a fraction of a second, where repairing all 22,821 rows takes seconds.
-SMALL_REFERENCE = Path(__file__).resolve().parent / "fixtures" / "reference"
-#: What a build says of the small lists. Counted by hand in tests/fixtures/reference/: 23 data
-#: lines in projektilista-2007-2013.csv and 19 in projektilista-2014-2020-snapshot.csv (each
-#: file's lines less its header), 42 rows; flagged: the eight 2014-2020 rows the README lists
-#: (A70305, A70355, A70356, A70359, A70408, A70499, A71264, S20774), none of 2007-2013.
+#: What a build says of the small lists (``SMALL_REFERENCE``, which ``copy_corpus`` copies).
+#: Counted by hand in tests/fixtures/reference/: 23 data lines in projektilista-2007-2013.csv
+#: and 19 in projektilista-2014-2020-snapshot.csv (each file's lines less its header), 42 rows;
+#: flagged: the eight 2014-2020 rows the README lists (A70305, A70355, A70356, A70359, A70408,
+#: A70499, A71264, S20774), none of 2007-2013.
 SMALL_LIST_NOTE = "official project lists: 42 rows loaded, 8 flagged as not repairable with certainty (project_list.flag; their raw lines are kept)"
-
-
-def copy_corpus(target: Path, *, reference: bool = True) -> Path:
-    """The five sample documents in a folder of their own, with the small official lists and the
-    whole municipality key (cheap to load) as reference data, or with no reference folder."""
-    corpus = target / "corpus"
-    corpus.mkdir(parents=True)
-    for path in CORPUS.glob("*.txt"):
-        shutil.copy(path, corpus / path.name)
-    if reference:
-        (corpus / REFERENCE_FOLDER).mkdir()
-        for name in PROJECT_LISTS:
-            shutil.copy(SMALL_REFERENCE / name, corpus / REFERENCE_FOLDER / name)
-        shutil.copy(REFERENCE / MUNICIPALITY_KEY, corpus / REFERENCE_FOLDER / MUNICIPALITY_KEY)
-    return corpus
 
 
 @pytest.fixture(scope="module")
@@ -214,11 +195,9 @@ def test_full_text_search(archive):
     assert archive["projects"].detect_fts() == "projects_fts"
 
 
-def test_incremental_rebuild_parses_only_the_changed_file(tmp_path):
-    corpus = copy_corpus(tmp_path)
-    db = tmp_path / "esr.db"
-    report = build(corpus, db)
-    assert report.notes == [SMALL_LIST_NOTE]
+def test_incremental_rebuild_parses_only_the_changed_file(built_copy, small_archive_and_report):
+    corpus, db = built_copy  # the small corpus, built (the session's build of it, copied)
+    assert small_archive_and_report[1].notes == [SMALL_LIST_NOTE]
     assert sqlite_utils.Database(db)["project_list"].count == 42  # 23 + 19 data lines, counted above
     path = corpus / "S10962.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("Myönnetty EU- ja valtion rahoitus: 560 897", "Myönnetty EU- ja valtion rahoitus: 570 000"), encoding="utf-8")
@@ -232,10 +211,8 @@ def test_incremental_rebuild_parses_only_the_changed_file(tmp_path):
     assert build(corpus, db).nothing_changed
 
 
-def test_removed_document_rows_disappear(tmp_path):
-    corpus = copy_corpus(tmp_path)
-    db = tmp_path / "esr.db"
-    build(corpus, db)
+def test_removed_document_rows_disappear(built_copy):
+    corpus, db = built_copy
     (corpus / "S10673.txt").unlink()
     report = build(corpus, db)
     assert (report.parsed, report.removed) == (0, 1)
@@ -249,10 +226,9 @@ def test_removed_document_rows_disappear(tmp_path):
     assert count(archive, "select count(*) from organisations where business_id = '1724298-9'") == 0
 
 
-def test_incremental_and_full_builds_have_the_same_content(tmp_path):
-    corpus = copy_corpus(tmp_path)
-    incremental, full = tmp_path / "incremental.db", tmp_path / "full.db"
-    build(corpus, incremental)
+def test_incremental_and_full_builds_have_the_same_content(built_copy, tmp_path):
+    corpus, incremental = built_copy
+    full = tmp_path / "full.db"
     (corpus / "S21736.txt").unlink()
     shutil.copy(CORPUS / "S20334.txt", corpus / "A-copy-of-S20334.txt")  # sorts first: it wins
     build(corpus, incremental)
@@ -270,23 +246,22 @@ def test_incremental_and_full_builds_have_the_same_content(tmp_path):
     assert sqlite_utils.Database(incremental)["projects"].get("S20334")["document_id"] == "S20334.txt"
 
 
-def test_same_inputs_same_content(tmp_path):
-    """This process's build (all cores) and builds in two fresh processes whose string hashes
-    differ (so do set order and any hash-keyed choice), one with one worker and one with two:
-    the same content, row for row."""
-    corpus = copy_corpus(tmp_path)
-    build(corpus, tmp_path / "here.db")
+def test_same_inputs_same_content(built_copy, tmp_path):
+    """The session's build of the small corpus (all cores, in a test process) and builds in two
+    fresh processes whose string hashes differ (so do set order and any hash-keyed choice), one
+    with one worker and one with two: the same content, row for row."""
+    corpus, shared = built_copy
     for seed, jobs in (("1", "1"), ("2", "2")):
         result = subprocess.run(
             [sys.executable, "-m", "parser", "build", str(corpus), "--db", str(tmp_path / f"seed-{seed}.db"), "--jobs", jobs],
             cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONHASHSEED": seed},
         )
         assert result.returncode == 0, result.stderr
-    here = dump(tmp_path / "here.db")
+    here = dump(shared)
     assert here["project_list"] and here["projects"] and here["parse_warnings"]  # something to compare
     assert dump(tmp_path / "seed-1.db") == here
     assert dump(tmp_path / "seed-2.db") == here
-    index = dump_search_index(tmp_path / "here.db")
+    index = dump_search_index(shared)
     assert all(index[name] for name in ("projects_fts", "documents_fts", "vocabulary_fts"))
     assert dump_search_index(tmp_path / "seed-1.db") == index
     assert dump_search_index(tmp_path / "seed-2.db") == index
@@ -342,10 +317,8 @@ def test_contacts_can_be_left_out(tmp_path):
     assert row["contact_name"] == "Jarmo Rautjärvi"  # the person's role in the project stays public
 
 
-def test_killed_build_leaves_the_previous_database_intact(tmp_path):
-    corpus = copy_corpus(tmp_path)
-    db = tmp_path / "esr.db"
-    build(corpus, db)
+def test_killed_build_leaves_the_previous_database_intact(built_copy, tmp_path):
+    corpus, db = built_copy
     before = dump(db)
     # Enough changed documents that the build is still running when it is killed.
     for i in range(400):

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import CORPUS, publish
 
 IN_CI = os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
 
@@ -75,15 +75,15 @@ class LiveServer:
     """Datasette under uvicorn in a thread, on a free port of 127.0.0.1 (the socket is bound
     before the server starts, so no other process can take the port in between)."""
 
-    def __init__(self, db_path: Path):
+    def __init__(self, db_path: Path | None = None, *, datasette=None):
+        """The archive at ``db_path`` published as ``esr serve`` publishes it (conftest.py's
+        ``publish``), or a ``datasette`` already published."""
         import uvicorn
-
-        from parser.publish import make_datasette
 
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.socket.bind(("127.0.0.1", 0))
         self.port = self.socket.getsockname()[1]
-        app = make_datasette(db_path, ROOT).app()
+        app = (datasette or publish(db_path)).app()
         self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
 
@@ -103,32 +103,6 @@ class LiveServer:
         self.server.should_exit = True
         self.thread.join(timeout=15)
         self.socket.close()
-
-
-def chromium_context(tmp_path_factory):
-    """One Chromium with a fresh profile (a generator for a module's ``browser`` fixture)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("Playwright for Python is not installed (pip install -e '.[test]')")
-    executable = find_chromium()
-    if executable is None:
-        unavailable("no Chromium found (/usr/bin/chromium: Debian package chromium, which ./test installs as root)")
-    with sync_playwright() as playwright:
-        try:
-            context = playwright.chromium.launch_persistent_context(
-                str(tmp_path_factory.mktemp("chromium-profile")),
-                executable_path=executable,
-                headless=True,
-                args=CHROMIUM_FLAGS,
-                viewport={"width": 1400, "height": 1000},
-                locale="fi-FI",
-            )
-        except Exception as error:  # a broken install: say what failed
-            unavailable(f"Chromium at {executable} did not start: {error}")
-        context.set_default_timeout(30_000)
-        yield context
-        context.close()
 
 
 @pytest.fixture(scope="module")
@@ -153,12 +127,39 @@ def injected_archive(tmp_path_factory) -> Path:
     return db
 
 
+@pytest.fixture(scope="module")
+def injected_server(injected_archive):
+    """A server of its own on the injected archive, for the two tests that read it."""
+    with LiveServer(injected_archive) as server:
+        yield server
+
+
+def track_requests(tab) -> None:
+    """Keep ``tab.in_flight``: the tab's requests not yet answered (or failed), for ``settle``."""
+    tab.in_flight = set()
+    tab.on("request", lambda request: tab.in_flight.add(request))
+    tab.on("requestfinished", lambda request: tab.in_flight.discard(request))
+    tab.on("requestfailed", lambda request: tab.in_flight.discard(request))
+
+
+def settle(tab) -> None:
+    """Wait for the page's load event, then until none of its requests is in flight: what the
+    tests need of Playwright's "networkidle" (every request the page made has its answer),
+    without the half second of quiet that "networkidle" waits on top of it."""
+    tab.wait_for_load_state("load")
+    deadline = time.monotonic() + 30
+    while tab.in_flight:
+        assert time.monotonic() < deadline, f"requests still unanswered: {[r.url for r in tab.in_flight]}"
+        tab.wait_for_timeout(20)  # Playwright delivers the tab's events meanwhile
+
+
 def guarded_tab(browser):
     """A new tab that records page errors (console errors too), dialogs and every request
     leaving 127.0.0.1 (blocked); a generator for a ``page`` fixture, which fails when a request
     left."""
     tab = browser.new_page()
     tab.errors, tab.dialogs, tab.remote = [], [], []
+    track_requests(tab)
     tab.on("pageerror", lambda error: tab.errors.append(str(error)))
     # A console error (a failed fetch, vega's own errors) is a failure too; warnings are not.
     tab.on("console", lambda message: tab.errors.append(f"console: {message.text}") if message.type == "error" else None)
@@ -263,7 +264,7 @@ def test_dashboard_draws_every_chart(page, live):
     assert "Lähteet." in page.locator("#chart-lahteet").inner_text()
     assert page.locator("select#fund").input_value() == "ESR"
     wait_for_charts(page, every_colour=True)
-    page.wait_for_load_state("networkidle")
+    settle(page)
     assert sorted(chart_of(r) for r in responses) == sorted(SQL_CHARTS)
     assert all(r.status == 200 for r in responses)
     for response in responses:
@@ -287,12 +288,19 @@ def test_dashboard_draws_every_chart(page, live):
     assert page.errors == []
 
 
-def test_map_measure_can_be_chosen(page, live):
-    """The map's selects: the measure (granted, realised, projects) and the place (description and
-    proxy, or the description only). ESR 2007–2013: Pohjois-Savo has S10962 from its description
-    and 12 projects of its regional council by a proxy; Pohjanmaa has S10673."""
+def test_dashboard_2007_2013_draws_the_municipalities_of_2013_and_the_map_measure_can_be_chosen(page, live):
+    """ESR 2007–2013 (one load of the page for both): the municipality map is drawn on the
+    municipalities of 2013 and no card speaks of the 2014–2020 snapshot of 2016; then the map's
+    selects: the measure (granted, realised, projects) and the place (description and proxy, or
+    the description only). Pohjois-Savo has S10962 from its description and 12 projects of its
+    regional council by a proxy; Pohjanmaa has S10673."""
     page.goto(live.url(f"/-/dashboards/{SLUG}?fund=ESR&period=2007-2013"))
     wait_for_charts(page)
+    labels = [label for _, label in shapes(page, "kartta-kunnat") if "Kunta – Municipality" in label]
+    assert len(labels) == 320
+    assert any("Kunta – Municipality: Juankoski;" in label and "Hankkeita – Projects: 1;" in label for label in labels)
+    assert "2016" not in page.locator("#card-viranomaiset").inner_text() + page.locator("#card-toteutuminen").inner_text()
+    # The selects.
     savo = "() => [...document.querySelectorAll('#chart-kartta-maakunnat .mark-shape path')].map(p => p.getAttribute('aria-label') || '').find(l => l.includes('Region: Pohjois-Savo;'))"
     assert page.evaluate(savo).startswith("Valittu mittari – measure (harmaa – grey: 0): 2\u00a0953\u00a0329;")
     page.select_option("#chart-kartta-maakunnat select[name=mittari]", "hankkeita")
@@ -316,7 +324,7 @@ def test_dashboard_filters(page, live):
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)
     assert query == {"period": ["2014-2020"], "fund": ["ESR"]}
     wait_for_charts(page)
-    page.wait_for_load_state("networkidle")
+    settle(page)
     assert len(responses) == len(SQL_CHARTS)
     by_year = next(r for r in responses if chart_of(r) == "vuodet")
     assert "period=2014-2020" in by_year.url and "fund=ESR" in by_year.url
@@ -332,16 +340,6 @@ def test_dashboard_filters(page, live):
     coloured = [label for fill, label in shapes(page, "kartta-kunnat") if fill != GREY and "Kunta – Municipality" in label]
     assert sorted(label.split("Kunta – Municipality: ")[1].split(";")[0] for label in coloured) == ["Kuopio", "Oulu"]
     assert all("Kuntajako – Municipalities of: 2023" in label for label in coloured)
-    assert page.errors == []
-
-
-def test_dashboard_2007_2013_draws_the_municipalities_of_2013(page, live):
-    page.goto(live.url(f"/-/dashboards/{SLUG}?fund=ESR&period=2007-2013"))
-    wait_for_charts(page)
-    labels = [label for _, label in shapes(page, "kartta-kunnat") if "Kunta – Municipality" in label]
-    assert len(labels) == 320
-    assert any("Kunta – Municipality: Juankoski;" in label and "Hankkeita – Projects: 1;" in label for label in labels)
-    assert "2016" not in page.locator("#card-viranomaiset").inner_text() + page.locator("#card-toteutuminen").inner_text()
     assert page.errors == []
 
 
@@ -398,28 +396,26 @@ def test_project_page_shows_paragraphs_and_funding(page, live):
     assert page.errors == []
 
 
-def test_script_in_a_description_does_not_run(page, injected_archive):
-    with LiveServer(injected_archive) as server:
-        page.goto(server.url("/esr/projects/S20334"))
-        page.wait_for_load_state("networkidle")
-        assert page.title() == S20334_TITLE
-        assert page.evaluate("typeof window.__xss") == "undefined"
-        assert page.dialogs == []
-        summary = page.locator("#text-summary").inner_text()
-        assert f"{SCRIPT} Hankkeen tavoitteet alkavat tästä." in summary
-        assert page.locator("#text-summary script").count() == 0
-        report = page.locator("#text-final_report_summary")
-        assert f"Loppuraportti {IMG} kertoo tuloksista." in report.inner_text()
-        assert report.locator("img").count() == 0
-        assert page.errors == []
+def test_script_in_a_description_does_not_run(page, injected_server):
+    page.goto(injected_server.url("/esr/projects/S20334"))
+    settle(page)
+    assert page.title() == S20334_TITLE
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    assert page.dialogs == []
+    summary = page.locator("#text-summary").inner_text()
+    assert f"{SCRIPT} Hankkeen tavoitteet alkavat tästä." in summary
+    assert page.locator("#text-summary script").count() == 0
+    report = page.locator("#text-final_report_summary")
+    assert f"Loppuraportti {IMG} kertoo tuloksista." in report.inner_text()
+    assert report.locator("img").count() == 0
+    assert page.errors == []
 
 
-def test_script_in_a_description_is_escaped_in_the_html(injected_archive):
+def test_script_in_a_description_is_escaped_in_the_html(injected_server):
     """The same without a browser: the page's HTML carries the text escaped."""
-    with LiveServer(injected_archive) as server:
-        with urllib.request.urlopen(server.url("/esr/projects/S20334"), timeout=30) as response:
-            assert response.status == 200
-            text = response.read().decode("utf-8")
+    with urllib.request.urlopen(injected_server.url("/esr/projects/S20334"), timeout=30) as response:
+        assert response.status == 200
+        text = response.read().decode("utf-8")
     assert SCRIPT not in text and IMG not in text
     assert "&lt;script&gt;document.title = &#34;XSS&#34;" in text
     assert "&lt;img src=&#34;/xss.png&#34; onerror=&#34;window.__xss = 2&#34;&gt;" in text

@@ -23,8 +23,8 @@ import sqlite_utils
 
 from parser.archive.build import build
 
-from .conftest import CORPUS
-from .test_archive import copy_corpus, dump
+from .conftest import CORPUS, copy_corpus
+from .test_archive import dump
 from .test_build_reliability import esr, leftovers, one_error
 
 NOBODY = 65534
@@ -214,10 +214,11 @@ def test_a_no_op_rebuild_of_an_archive_with_failures_exits_1(tmp_path):
     assert changed.returncode == 1 and "1 failed" in changed.stderr.strip().splitlines()[-1], changed.stderr
 
 
-def test_a_strict_no_op_rebuild_of_an_archive_with_warnings_exits_1(tmp_path):
-    corpus = copy_corpus(tmp_path)  # with the municipality key: Nilsiä and Vähäkyrö get warnings
-    db = tmp_path / "esr.db"
-    assert build(corpus, db).warnings == 2
+def test_a_strict_no_op_rebuild_of_an_archive_with_warnings_exits_1(built_copy, small_archive_and_report):
+    # Built with the municipality key (the session's build of the small corpus, copied):
+    # Nilsiä and Vähäkyrö get warnings.
+    corpus, db = built_copy
+    assert small_archive_and_report[1].warnings == 2
     strict = esr("build", str(corpus), "--db", str(db), "--strict")
     assert strict.returncode == 1, strict.stderr
     assert "2 warnings" in strict.stderr.strip().splitlines()[-1]

@@ -43,8 +43,7 @@ from parser.reference.project_lists import (
 )
 from parser.runner import Limits, parse_files
 
-from .conftest import CORPUS, official_list_rows
-from .test_archive import copy_corpus
+from .conftest import CORPUS, copy_corpus, official_list_rows
 
 LISTS = CORPUS / "reference"
 ANCHORS = ("code", "fund", "axis", "section", "status", "date", "amount")
@@ -200,13 +199,16 @@ def test_rows_made_for_another_contacts_setting_are_refused():
         loader.add("S10962.txt", "0" * 64, rows, None)
 
 
-def test_the_build_reports_the_lists_and_the_project_index(tmp_path):
-    report = build(copy_corpus(tmp_path), tmp_path / "esr.db")
+def test_the_build_reports_the_lists_and_the_project_index(built_copy, small_archive_and_report):
+    """The report of a new archive's build (the session's build of the small corpus) and of a
+    build that finds nothing changed (on a copy of that archive)."""
+    report = small_archive_and_report[1]
     for step in ("scan", "lists", "parse", "load", "places", "project_index", "indexes", "organisations", "search", "index", "total"):
         assert report.seconds[step] >= 0, step
     line = report.timing()
     assert line.startswith("esr: timing: scan ") and " lists " in line and " project index " in line and "; total " in line
-    again = build(copy_corpus(tmp_path / "again"), tmp_path / "esr.db")  # nothing changed
+    corpus, db = built_copy
+    again = build(corpus, db)  # nothing changed
     assert again.nothing_changed and again.timing().startswith("esr: timing: scan ") and "lists" not in again.timing()
 
 
@@ -245,11 +247,17 @@ def _files(folder: Path, names: list[str]) -> list[str]:
 
 def test_each_file_has_its_whole_time_limit_from_its_own_start(tmp_path):
     """One worker with several files ahead: each takes 0.4 s of a 1 s limit, so none may time
-    out, though the third was handed out more than a second before it was answered."""
-    paths = _files(tmp_path, [f"f{i}.txt" for i in range(6)])
+    out, though the last of those handed out at once was handed out more than a second before it
+    was answered. (One file more than the runner hands out ahead, so that one is handed out when
+    the first is answered.)"""
+    from parser.runner import AHEAD
+
+    assert AHEAD * 0.4 > 1.0, "too few files ahead for this test to show anything: give it more"
+    count = AHEAD + 1
+    paths = _files(tmp_path, [f"f{i}.txt" for i in range(count)])
     outcomes = list(parse_files(paths, jobs=1, limits=Limits(timeout=1.0), transform=functools.partial(_slow, seconds=0.4)))
-    assert [outcome.error for outcome in outcomes] == [None] * 6
-    assert [outcome.document for outcome in outcomes] == [f"f{i}.txt" for i in range(6)]
+    assert [outcome.error for outcome in outcomes] == [None] * count
+    assert [outcome.document for outcome in outcomes] == [f"f{i}.txt" for i in range(count)]
 
 
 def test_a_file_that_hangs_or_kills_its_worker_fails_alone(tmp_path):
@@ -273,18 +281,17 @@ def _index(db: Path) -> list[tuple]:
     return sqlite_utils.Database(db).execute("select rowid, * from project_index order by rowid").fetchall()
 
 
-def test_an_incremental_build_writes_the_index_a_full_build_writes(tmp_path, monkeypatch):
+def test_an_incremental_build_writes_the_index_a_full_build_writes(built_copy, tmp_path, monkeypatch):
     """An amount changed (the same codes: only the changed row is written) and a description
     of a project no list has removed (another set of codes: the index is made anew): each
-    time the index, rowids included, is a full build's."""
+    time the index, rowids included, is a full build's. (The first build is the session's
+    build of the small corpus, copied.)"""
     from parser.archive import project_index
 
     updated: list[int] = []
     in_place = project_index._update_in_place
     monkeypatch.setattr(project_index, "_update_in_place", lambda db: updated.append(1) or in_place(db))
-    corpus = copy_corpus(tmp_path)
-    incremental = tmp_path / "incremental.db"
-    build(corpus, incremental)
+    corpus, incremental = built_copy
     path = corpus / "S10962.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("Toteutunut julkinen rahoitus yhteensä: 593 048", "Toteutunut julkinen rahoitus yhteensä: 593 049"), encoding="utf-8")
     assert build(corpus, incremental).parsed == 1

@@ -5,9 +5,9 @@ ETag and Cache-Control on what the build alone decides, ``If-None-Match`` answer
 in-process response cache that is bounded, keyed by the whole address and never holds an error,
 a POST, a user's page, a stream or a page during which a query failed; the other wrappers (size
 cap, CSV neutraliser, search) still apply to cached answers. Requests go through Datasette's own
-test client, on a Datasette of this module (``make_datasette`` as ``esr serve`` makes it, on the
-session's archive ``built_archive``), so the bounds can be changed without touching the session's
-``datasette``.
+test client, on a Datasette of this module (``make_datasette`` as ``esr serve`` makes it, through
+conftest.py's ``publish``, on the session's archive ``built_archive``), so the bounds can be
+changed without touching the session's ``datasette``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 
 from parser.publish import caching, limits
 
-from .conftest import ROOT
+from .conftest import publish
 
 ETAG = re.compile(r'^W/"[0-9a-f]{32}"$')
 ROW = "/esr/project_list/S10083.json?_shape=array"
@@ -29,9 +29,7 @@ ROW = "/esr/project_list/S10083.json?_shape=array"
 @pytest.fixture(scope="module")
 def served(built_archive):
     """A Datasette of this module, started, with its response cache emptied before each test."""
-    from parser.publish import make_datasette
-
-    datasette = make_datasette(built_archive, ROOT)
+    datasette = publish(built_archive)
     asyncio.run(datasette.invoke_startup())
     return datasette
 

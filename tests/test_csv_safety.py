@@ -33,7 +33,7 @@ from parser.spreadsheet import (
     rewrite_csv,
 )
 
-from .conftest import ROOT
+from .conftest import ROOT, publish
 
 #: Hostile names, by project; the last is a plain negative number written as text.
 NAMES = {
@@ -95,9 +95,7 @@ def hostile_archive(built_archive, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def hostile_datasette(hostile_archive):
-    from parser.publish import make_datasette
-
-    return make_datasette(hostile_archive, ROOT)
+    return publish(hostile_archive)
 
 
 # --------------------------------------------------------------------------------- the rule

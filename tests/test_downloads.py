@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from parser.publish.downloads import column_title, excel_csv_line
 
-from .conftest import ROOT, client_get
+from .conftest import client_get, publish
 
 
 def workbook_rows(response) -> list[tuple]:
@@ -84,8 +84,6 @@ def test_a_bad_download_is_an_http_error(datasette):
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory, built_archive):
     """A copy of the archive whose project names are formulas."""
-    from parser.publish import make_datasette
-
     folder = tmp_path_factory.mktemp("hostile")
     db = folder / "esr.db"
     shutil.copy(built_archive, db)
@@ -94,7 +92,7 @@ def hostile(tmp_path_factory, built_archive):
     connection.execute("update project_list set name = '-2+3' where code = 'S10327'")
     connection.commit()
     connection.close()
-    return make_datasette(db, ROOT)
+    return publish(db)
 
 
 def test_text_stays_text_in_the_workbook_and_is_neutralised_in_the_csv(hostile):

@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT, client_get
+from tests.conftest import ROOT, client_get, publish
+from tests.test_browser import settle, track_requests
 
 SCREENSHOTS = Path(os.environ.get("ESR_SCREENSHOTS", "/tmp/fi"))
 #: A page of each kind Datasette shows, and the archive's own.
@@ -176,17 +177,11 @@ def test_every_described_table_is_on_the_front_door(front, metadata, datasette):
 
 
 @pytest.fixture(scope="module")
-def small_datasette(tmp_path_factory):
-    """The published archive of the five samples and the small official lists (42 rows): the
-    same front door, whose downloads of whole tables take milliseconds instead of seconds."""
-    from parser.archive.build import build
-    from parser.publish import make_datasette
-    from tests.test_archive import copy_corpus
-
-    folder = tmp_path_factory.mktemp("small-front")
-    report = build(copy_corpus(folder), folder / "esr.db")
-    assert report.failed == 0
-    return make_datasette(folder / "esr.db", ROOT)
+def small_datasette(small_archive):
+    """The published archive of the five samples and the small official lists (42 rows; the
+    session's ``small_archive``): the same front door, whose downloads of whole tables take
+    milliseconds instead of seconds."""
+    return publish(small_archive)
 
 
 def test_every_link_on_the_front_door_answers_200(small_datasette):
@@ -209,10 +204,9 @@ def test_every_link_on_the_front_door_answers_200(small_datasette):
     assert failed == {}
 
 
-def test_the_whole_database_is_offered_only_when_datasette_allows_it(built_archive):
-    from parser.publish import make_datasette
-
-    closed = make_datasette(built_archive, ROOT, settings={"allow_download": False})
+def test_the_whole_database_is_offered_only_when_datasette_allows_it(small_archive):
+    """The front door of any archive (the small one starts faster) without the download."""
+    closed = publish(small_archive, settings={"allow_download": False})
     page = client_get(closed, "/").text
     assert 'href="/esr.db"' not in page and "Lataukset" in page
 
@@ -231,6 +225,7 @@ def _tab(chromium, width: int):
     tab = chromium.new_page()
     tab.set_viewport_size({"width": width, "height": 900})
     tab.errors, tab.remote = [], []
+    track_requests(tab)
     tab.on("pageerror", lambda error: tab.errors.append(str(error)))
 
     def guard(route):
@@ -273,7 +268,7 @@ def test_no_page_is_wider_than_the_screen(chromium, live, width):
         for name, path in (("front", "/"), ("esr", "/esr"), ("project_list", "/esr/project_list"),
                            ("query", "/esr/list_funding_by_period"), ("row", "/esr/project_list/S10962")):
             tab.goto(live.url(path))
-            tab.wait_for_load_state("networkidle")
+            settle(tab)
             width_used = tab.evaluate("document.documentElement.scrollWidth")
             assert width_used <= width + 1, (path, width_used)  # a pixel of rounding
             tab.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"))

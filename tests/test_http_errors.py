@@ -375,7 +375,7 @@ def request_urls(draw, schema):
     return path + ("?" + urllib.parse.urlencode(pairs) if pairs else "")
 
 
-@settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_no_request_url_is_a_server_error(datasette, schema, loop, data):
     url = data.draw(request_urls(schema), label="url")

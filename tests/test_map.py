@@ -22,7 +22,7 @@ from datasette_dashboards import replace_opts_in_query
 from parser.publish import load_metadata
 from tests import test_browser as web
 from tests.conftest import ROOT
-from tests.test_browser import GREY, MAPS, SLUG, shapes, wait_for_charts
+from tests.test_browser import GREY, MAPS, SLUG, settle, shapes, wait_for_charts
 from tests.test_dashboards import MERGED_BY_2023
 
 GEO = ROOT / "static" / "geo"
@@ -247,7 +247,7 @@ def test_dashboard_maps_in_a_browser(page, live, width):
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(live.url(f"/-/dashboards/{SLUG}"))
     wait_for_charts(page, every_colour=True)
-    page.wait_for_load_state("networkidle")
+    settle(page)
     for chart in MAPS:
         coloured = [fill for fill, _ in shapes(page, chart) if fill not in (GREY, "", "none")]
         assert coloured, chart
@@ -264,7 +264,7 @@ def test_dashboard_maps_filtered_in_a_browser(page, live):
     page.set_viewport_size({"width": 400, "height": 900})
     page.goto(live.url(f"/-/dashboards/{SLUG}?fund=ESR&period=2007-2013"))
     wait_for_charts(page)
-    page.wait_for_load_state("networkidle")
+    settle(page)
     assert len(shapes(page, "kartta-kunnat")) == 320 + 19
     assert check_nothing_is_cut(page) == []
     page.locator("#card-kartta-kunnat").screenshot(path=str(SCREENSHOTS / "kartta-kunnat-2007-2013-400.png"))

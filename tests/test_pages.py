@@ -19,8 +19,7 @@ import sqlite_utils
 
 from parser.archive.build import build
 
-from .conftest import client_get, official_list_rows
-from .test_archive import copy_corpus
+from .conftest import client_get, copy_corpus, official_list_rows, publish
 from .test_eura2021 import A80456, J10012, PROJECTS, S30123, UNUSUAL, write_export
 
 
@@ -200,17 +199,13 @@ def test_an_unknown_place_is_a_404_and_the_key_links_to_places(datasette):
 @pytest.fixture(scope="module")
 def imported_datasette(tmp_path_factory):
     """A small archive: the five samples, the small lists and a sample EURA 2021 export."""
-    from parser.publish import make_datasette
-
-    from .conftest import ROOT
-
     folder = tmp_path_factory.mktemp("pages-import")
     corpus = copy_corpus(folder)
     (corpus / "imports" / "eura2021").mkdir(parents=True)
     write_export(corpus / "imports" / "eura2021" / "20261101T000000Z-vienti.xlsx", PROJECTS)
     report = build(corpus, folder / "esr.db")
     assert report.failed == 0
-    yield make_datasette(folder / "esr.db", ROOT)
+    yield publish(folder / "esr.db")
     shutil.rmtree(folder, ignore_errors=True)
 
 

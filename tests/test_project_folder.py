@@ -21,8 +21,9 @@ def esr(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def archive(tmp_path, built_archive) -> Path:
-    shutil.copy(built_archive, tmp_path / "esr.db")
+def archive(tmp_path, small_archive) -> Path:
+    """A copy of the session's small archive (built with the contacts)."""
+    shutil.copy(small_archive, tmp_path / "esr.db")
     return tmp_path / "esr.db"
 
 

@@ -704,7 +704,9 @@ def check_rows(period: str, generated: list[tuple[str, dict]]) -> list[ProjectLi
     return read
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Each example is a list file of one to eight rows, written and repaired: 100 of them (some 450
+# rows, both periods) cover the anchors and the free text the strategies draw.
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(["2007", "2014"]), st.data())
 def test_random_rows_are_recovered_or_flagged(period, data):
     pieces = st.one_of(words, anchor_like)
@@ -712,7 +714,7 @@ def test_random_rows_are_recovered_or_flagged(period, data):
     check_rows(period, generated)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(["2007", "2014"]), st.data())
 def test_random_rows_of_plain_words_are_always_recovered(period, data):
     # Letters and spaces only: nothing in the free text looks like an anchor, so every comma

@@ -23,10 +23,12 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(built_archive):
+def server(small_archive):
+    """``esr serve`` on the session's small archive (the five samples, the small official lists):
+    what is tested here is the server, whatever the size of the lists."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "parser", "serve", "--db", str(built_archive), "--port", str(port)],
+        [sys.executable, "-m", "parser", "serve", "--db", str(small_archive), "--port", str(port)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     base = f"http://127.0.0.1:{port}"

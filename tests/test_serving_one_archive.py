@@ -2,7 +2,8 @@
 
 The build moves a new ``esr.db`` into place with one ``os.replace``; Datasette opens its
 connections by path, one per SQL thread, and the ``/esr.db`` download opens the path again.
-This module serves a copy of the session's archive (``built_archive``), replaces it exactly as
+This module serves a copy of the session's small archive (``small_archive``: the five samples and
+the small official lists; nothing here depends on the size of the lists), replaces it exactly as
 the build does with an archive of different content (one document fewer), and asks many
 threads at once for the number of documents and for the ``/esr.db`` download: every answer
 comes from the archive the server started with. It also checks the marker a server leaves
@@ -89,11 +90,11 @@ def rebuild_with_one_document_fewer(archive: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory, built_archive):
+def served(tmp_path_factory, small_archive):
     """A server on a copy of the archive that has answered once: (process, base URL, archive path,
     its bytes). Its other SQL threads open their connections only after the rebuild."""
     archive = tmp_path_factory.mktemp("served") / "esr.db"
-    shutil.copyfile(built_archive, archive)
+    shutil.copyfile(small_archive, archive)
     original = archive.read_bytes()
     process, base = start_server(archive)
     assert get(base + COUNT_SQL)[0] == 200
@@ -109,7 +110,7 @@ def test_a_rebuild_under_a_running_server_changes_none_of_its_answers(served):
     assert conn.execute("select count(*) from documents").fetchone()[0] == expected["n"] - 1
     conn.close()
     # Enough requests, side by side, for each of the server's SQL threads to open its connection
-    # after the rebuild; the downloads are the whole 48 MB file each, so two suffice.
+    # after the rebuild; the downloads are the whole file each, so two suffice.
     with ThreadPoolExecutor(12) as pool:
         counts = list(pool.map(get, [base + COUNT_SQL] * 36))
         downloads = list(pool.map(get, [base + "/esr.db"] * 2))
@@ -137,11 +138,11 @@ def test_a_running_server_is_known_by_its_marker(served):
     assert live_servers(archive.parent / "other" / "esr.db") == []
 
 
-def test_a_stopped_server_leaves_nothing_and_a_dead_ones_marker_is_ignored(tmp_path, built_archive):
+def test_a_stopped_server_leaves_nothing_and_a_dead_ones_marker_is_ignored(tmp_path, small_archive):
     from parser.publish.serving import live_servers, serving_note
 
     archive = tmp_path / "esr.db"
-    shutil.copyfile(built_archive, archive)
+    shutil.copyfile(small_archive, archive)
     finished = subprocess.Popen([sys.executable, "-c", "pass"])
     finished.wait()
     stale = tmp_path / f".esr.db.served-by.{finished.pid}"
@@ -159,11 +160,11 @@ def test_a_stopped_server_leaves_nothing_and_a_dead_ones_marker_is_ignored(tmp_p
     assert sorted(path.name for path in tmp_path.iterdir()) == ["esr.db"]
 
 
-def test_without_hard_links_the_server_holds_a_copy(tmp_path, built_archive, monkeypatch):
+def test_without_hard_links_the_server_holds_a_copy(tmp_path, small_archive, monkeypatch):
     from parser.publish import serving
 
     archive = tmp_path / "esr.db"
-    shutil.copyfile(built_archive, archive)
+    shutil.copyfile(small_archive, archive)
     with serving.hold_archive(archive, "http://127.0.0.1:8001/esr") as held:
         assert held.path.name == "esr.db" and held.path.parent.parent == tmp_path
         assert held.linked and held.path.stat().st_ino == archive.stat().st_ino
@@ -181,7 +182,7 @@ def test_without_hard_links_the_server_holds_a_copy(tmp_path, built_archive, mon
     assert not folder.exists()
 
 
-def test_esr_build_says_when_it_replaced_an_archive_a_server_serves(tmp_path, built_archive):
+def test_esr_build_says_when_it_replaced_an_archive_a_server_serves(tmp_path):
     from parser.publish.serving import hold_archive
 
     corpus = tmp_path / "corpus"
@@ -200,9 +201,9 @@ def test_esr_build_says_when_it_replaced_an_archive_a_server_serves(tmp_path, bu
     ) in result.stderr
 
 
-def test_esr_serve_refuses_an_archive_not_named_esr_db(tmp_path, built_archive):
+def test_esr_serve_refuses_an_archive_not_named_esr_db(tmp_path, small_archive):
     other = tmp_path / "arkisto.db"
-    shutil.copy(built_archive, other)
+    shutil.copy(small_archive, other)
     result = subprocess.run([sys.executable, "-m", "parser", "serve", "--db", str(other), "--port", "0"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
