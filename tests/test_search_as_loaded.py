@@ -96,28 +96,35 @@ def test_after_finish_the_triggers_keep_the_index_and_nothing_temporary_is_left(
     archive.execute("insert into documents_fts (documents_fts, rank) values ('integrity-check', 1)")
 
 
-def test_a_full_build_leaves_every_index_whole(tmp_path):
-    """The full build (its descriptions indexed as they are loaded, in batches of one here, and
-    the small lists indexed once loaded): every full-text index passes FTS5's check against its
-    table."""
+def test_a_full_build_leaves_every_index_whole(tmp_path, monkeypatch):
+    """The full build (its descriptions indexed as they are loaded, in batches of one here, its
+    project index as it is made, in batches of seven rows, and the small lists indexed once
+    loaded): every full-text index passes FTS5's check against its table, and the vocabulary
+    (made of the terms the index thread listed) is the one made from the indexes in one pass."""
     from parser.archive import build as build_module
+    from parser.archive import project_index
 
-    from .test_archive import copy_corpus
+    from .conftest import copy_corpus
 
     corpus = copy_corpus(tmp_path)
-    batch = build_module._BATCH
-    build_module._BATCH = 1
-    try:
-        build_module.build(corpus, tmp_path / "esr.db", full=True, jobs=1)
-    finally:
-        build_module._BATCH = batch
+    monkeypatch.setattr(build_module, "_BATCH", 1)
+    monkeypatch.setattr(project_index, "_INDEX_BATCH", 7)
+    build_module.build(corpus, tmp_path / "esr.db", full=True, jobs=1)
     with sqlite3.connect(tmp_path / "esr.db") as connection:
         for spec in SEARCH_TABLES.values():
             connection.execute(f"insert into [{spec.name}] ([{spec.name}], rank) values ('integrity-check', 1)")
         counts = {spec.name: connection.execute(f"select count(*) from [{spec.name}]").fetchone()[0] for spec in SEARCH_TABLES.values()}
+        vocabulary = sorted(connection.execute(f"select key, term from [{search.VOCABULARY}]"))
     # Four described projects, five documents (the 2021–2027 summary is a document of its own).
     assert counts["projects_fts"] == 4 and counts["documents_fts"] == 5
     assert counts["project_list_fts"] == connection_rows(tmp_path / "esr.db", "project_list") > 0
+    # Every code of the 42 list rows and the four described projects, once (more than 7: batches).
+    assert counts["project_index_fts"] == connection_rows(tmp_path / "esr.db", "project_index") > 40
+    with sqlite_utils.Database(tmp_path / "esr.db") as db:
+        db.execute(f"drop table [{search.VOCABULARY}]")
+        search.create_search_index(db)  # lists every index's terms itself
+    assert sorted(sqlite3.connect(tmp_path / "esr.db").execute(f"select key, term from [{search.VOCABULARY}]")) == vocabulary
+    assert ("kuopion", "kuopion") in vocabulary  # S10962's implementer, Kuopion Kaupunki: something to compare
 
 
 def connection_rows(path, table: str) -> int:

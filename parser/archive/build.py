@@ -411,7 +411,7 @@ def _write_archive(
                 match_project_places(db, matcher, None if references_changed else loader.new_projects)
                 report.seconds["places"] = time.perf_counter() - began
                 indexing = time.perf_counter()
-                fill_project_index(db)
+                fill_project_index(db, on_batch=None if live_index is None else live_index.catch_up)
                 report.seconds["project_index"] = time.perf_counter() - indexing
                 if old is None:
                     indexing = time.perf_counter()
@@ -423,14 +423,17 @@ def _write_archive(
                 rebuild_organisation_index(db)
                 report.seconds["organisations"] = time.perf_counter() - indexing
                 db["build_info"].upsert_all([{"key": k, "value": v} for k, v in sorted(info.items())], pk="key")
+            known_terms = {}
             if live_index is not None:
-                timed("search", live_index.finish)
+                at = time.perf_counter()
+                known_terms = live_index.finish()
+                seconds["search"] += time.perf_counter() - at
             # The indexes not made while the rows came in (a new archive's project index; every
             # index of an older archive whose search settings changed) are made in one pass
             # (their triggers then keep them up to date); every build brings the Finnish search
             # vocabulary up to date.
             indexing = time.perf_counter()
-            search.create_search_index(db, None if search_changed else [*removed, *to_parse])
+            search.create_search_index(db, None if search_changed else [*removed, *to_parse], known_terms=known_terms)
             report.seconds["search"] = seconds["search"] + time.perf_counter() - indexing
             (report.warnings,) = db.execute("select count(*) from parse_warnings").fetchone()
             report.archive_failures = [
@@ -452,8 +455,9 @@ def _write_archive(
     return report
 
 
-#: The full-text indexes a new archive fills while its documents' rows come in.
-_INDEXED_AS_LOADED = ("projects", "documents")
+#: The full-text indexes a new archive fills while their rows come in: the documents' rows
+#: while the workers parse, the project index's while it is made.
+_INDEXED_AS_LOADED = ("projects", "documents", "project_index")
 #: The end of the name of the file those indexes are made in, beside the temporary database.
 _SEARCH_SIDE = "-search"
 #: What SQLite and the build keep beside a temporary database.

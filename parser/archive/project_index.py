@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import regex
@@ -162,8 +162,9 @@ def _index_query(db: sqlite_utils.Database) -> tuple[str, list[str], list[str]]:
     return sql, described, listed
 
 
-#: Index rows are written in batches of this many as they are made.
-_INDEX_BATCH = 2000
+#: Index rows are written in batches of this many as they are made: few enough that a new
+#: archive's full-text index tokenizes one batch while the next is made.
+_INDEX_BATCH = 500
 
 
 def rebuild_project_index(db: sqlite_utils.Database) -> int:
@@ -174,15 +175,17 @@ def rebuild_project_index(db: sqlite_utils.Database) -> int:
     return count
 
 
-def fill_project_index(db: sqlite_utils.Database) -> int:
+def fill_project_index(db: sqlite_utils.Database, on_batch: Callable[[], None] | None = None) -> int:
     """The first half of :func:`rebuild_project_index`: ``project_index`` anew, from the tables'
     primary keys alone (a new archive fills it before the other indexes are made).
 
     The rows are made while one query reads them in code order and written in batches: neither
-    the descriptions nor the lists are held whole in memory. When the index already holds the
-    same codes, each in the place a new index gives it (an incremental build that changed no
-    code), only the rows whose values changed are written: the same table, without deleting
-    and inserting every row (and its full-text entry) again.
+    the descriptions nor the lists are held whole in memory. ``on_batch`` is called after each
+    batch is written (a new archive's build hands the rows to its full-text index then, which
+    tokenizes them while the next batch is made). When the index already holds the same codes,
+    each in the place a new index gives it (an incremental build that changed no code), only
+    the rows whose values changed are written: the same table, without deleting and inserting
+    every row (and its full-text entry) again.
     """
     if _same_codes(db):
         return _update_in_place(db)
@@ -193,13 +196,18 @@ def fill_project_index(db: sqlite_utils.Database) -> int:
     for row in _index_rows(db):
         rows.append(row)
         if len(rows) >= _INDEX_BATCH:
-            db.conn.executemany(insert, rows)
-            count += len(rows)
+            count += _write_batch(db, insert, rows, on_batch)
             rows = []
     if rows:
-        db.conn.executemany(insert, rows)
-        count += len(rows)
+        count += _write_batch(db, insert, rows, on_batch)
     return count
+
+
+def _write_batch(db: sqlite_utils.Database, insert: str, rows: list[tuple[Any, ...]], on_batch: Callable[[], None] | None) -> int:
+    db.conn.executemany(insert, rows)
+    if on_batch is not None:
+        on_batch()
+    return len(rows)
 
 
 _CODES_SQL = "select code from projects union select code from project_list where code is not null order by code"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import sqlite_utils
@@ -28,14 +28,20 @@ def _fts_ok(db: sqlite_utils.Database, spec: SearchTable) -> bool:
     )
 
 
-def _terms(db: sqlite_utils.Database) -> set[str]:
+def _index_terms(connection: sqlite3.Connection, name: str) -> set[str]:
+    """The distinct terms of the FTS5 index ``name`` (FTS5's own term list, ``fts5vocab``)."""
+    vocab = f"_vocab_{name}"
+    connection.execute(f"drop table if exists temp.[{vocab}]")
+    connection.execute(f"create virtual table temp.[{vocab}] using fts5vocab(main, [{name}], 'row')")
+    terms = {r[0] for r in connection.execute(f"select term from temp.[{vocab}]")}
+    connection.execute(f"drop table temp.[{vocab}]")
+    return terms
+
+
+def _terms(db: sqlite_utils.Database, known: Mapping[str, set[str]]) -> set[str]:
     terms: set[str] = set()
     for spec in SEARCH_TABLES.values():
-        vocab = f"_vocab_{spec.name}"
-        db.execute(f"drop table if exists temp.[{vocab}]")
-        db.execute(f"create virtual table temp.[{vocab}] using fts5vocab(main, [{spec.name}], 'row')")
-        terms.update(r[0] for r in db.execute(f"select term from temp.[{vocab}]"))
-        db.execute(f"drop table temp.[{vocab}]")
+        terms |= known[spec.name] if spec.name in known else _index_terms(db.conn, spec.name)
     return terms
 
 
@@ -52,8 +58,9 @@ class IndexAsLoaded:
     copies the side index's tables into the archive's index (FTS5 keeps an index in four
     plain tables) and puts its triggers back: the indexes are then those
     :func:`create_search_index` makes in one pass (FTS5's integrity check agrees), and it
-    leaves them be. Call :meth:`finish` outside a transaction; :meth:`close` on the way out
-    of a build that failed.
+    leaves them be. Once it has the last rows, the thread also lists each index's terms, which
+    :meth:`finish` returns for the vocabulary (``create_search_index(known_terms=...)``). Call
+    :meth:`finish` outside a transaction; :meth:`close` on the way out of a build that failed.
     """
 
     #: The tables an FTS5 index is kept in, by suffix.
@@ -90,6 +97,8 @@ class IndexAsLoaded:
                        f"insert into [{gone}] values (old.rowid, {old}); insert or ignore into [{new}] values (new.rowid); end")  # fmt: skip
         self._work: queue.Queue = queue.Queue(maxsize=8)
         self._error: BaseException | None = None
+        #: Each index's terms once the thread has indexed the last rows, by index name.
+        self._terms: dict[str, set[str]] = {}
         self._thread = threading.Thread(target=self._index, args=(creates,), name="esr-search-index", daemon=True)
         self._thread.start()
 
@@ -108,6 +117,8 @@ class IndexAsLoaded:
             while (item := self._work.get()) is not None:
                 if self._error is None:
                     connection.executemany(*item)
+            # The vocabulary needs the terms: listed here, beside the build's last steps.
+            self._terms = {spec.name: _index_terms(connection, spec.name) for spec in self.specs}
             connection.commit()
         except BaseException as error:  # noqa: BLE001 - raised in the build's thread by finish()
             self._error = error
@@ -145,8 +156,9 @@ class IndexAsLoaded:
             raise self._error
         self._work.put((sql, rows))
 
-    def finish(self) -> None:
-        """Index the last rows, copy the index into the archive and put its triggers back."""
+    def finish(self) -> dict[str, set[str]]:
+        """Index the last rows, copy the index into the archive and put its triggers back.
+        Returns each index's terms, by index name."""
         self.catch_up()
         self._stop()
         if self._error is not None:
@@ -171,6 +183,7 @@ class IndexAsLoaded:
         finally:
             db.execute("detach database esr_search_side")
         self.side.unlink(missing_ok=True)
+        return self._terms
 
     def _stop(self) -> None:
         if self._thread.is_alive():
@@ -192,7 +205,8 @@ def index_table(db: sqlite_utils.Database, source: str) -> None:
 
 
 def create_search_index(
-    db: sqlite_utils.Database, codes: Iterable[str] | None = None, *, normaliser: Normaliser | None = None
+    db: sqlite_utils.Database, codes: Iterable[str] | None = None, *, normaliser: Normaliser | None = None,
+    known_terms: Mapping[str, set[str]] | None = None,
 ) -> dict[str, int]:
     """Bring the full-text indexes and the vocabulary up to date with ``projects`` and ``documents``.
 
@@ -204,27 +218,32 @@ def create_search_index(
     terms the indexes have and it has not (analysed now) and loses those they no longer have:
     it is compared with the indexes' own term lists (FTS5's ``fts5vocab``), so ``codes`` (the
     project codes and document ids that changed) is not needed to know what changed, and only
-    ``codes=None`` matters: it makes the vocabulary anew. Call it after the rows are loaded; it
+    ``codes=None`` matters: it makes the vocabulary anew. ``known_terms`` gives the terms of
+    indexes the caller has listed already (what :meth:`IndexAsLoaded.finish` returns), by index
+    name; an index made anew here is listed here. Call it after the rows are loaded; it
     runs in one transaction (a savepoint of the caller's, if there is one). Returns counts: rows
     per index, terms, terms analysed now.
     """
     with db.atomic():
-        return _create_search_index(db, codes, normaliser or default_normaliser())
+        return _create_search_index(db, codes, normaliser or default_normaliser(), dict(known_terms or {}))
 
 
-def _create_search_index(db: sqlite_utils.Database, codes: Iterable[str] | None, normaliser: Normaliser) -> dict[str, int]:
+def _create_search_index(
+    db: sqlite_utils.Database, codes: Iterable[str] | None, normaliser: Normaliser, known_terms: dict[str, set[str]]
+) -> dict[str, int]:
     done: dict[str, int] = {}
     for spec in SEARCH_TABLES.values():
         if not db[spec.source].exists():
             continue
         if not _fts_ok(db, spec):
+            known_terms.pop(spec.name, None)
             for suffix in ("ai", "ad", "au"):
                 db.execute(f"drop trigger if exists [{spec.source}_{suffix}]")
             db[spec.source].enable_fts(list(spec.columns), create_triggers=True, tokenize=TOKENIZE, replace=True)
         done[spec.name] = db.execute(f"select count(*) from [{spec.name}]").fetchone()[0]
     if len(done) < len(SEARCH_TABLES):
         return done
-    terms = _terms(db)
+    terms = _terms(db, known_terms)
     exists = db[VOCABULARY].exists()
     if codes is None or not exists:
         db.execute(f"drop table if exists [{VOCABULARY}]")
