@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ..yaml_files import load_yaml
 
 #: Metadata files merged in this order; later files add to (never replace) earlier ones. The
 #: first is required.
@@ -98,7 +98,7 @@ def load_metadata(folder: str | Path) -> dict[str, Any]:
     for name in METADATA_FILES:
         path = Path(folder) / name
         if path.is_file():
-            _merge(metadata, yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+            _merge(metadata, load_yaml(path.read_text(encoding="utf-8")) or {})
     return metadata
 
 

@@ -16,10 +16,10 @@ from importlib import resources
 from typing import Any, Literal
 
 import regex
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ...records import Project, list_item_model, member_type
+from ...yaml_files import load_yaml
 from ..values import CONVERTERS, PAIR_CONVERTERS
 
 
@@ -332,7 +332,7 @@ def normalise_label(text: str) -> str:
 
 def load_layout(text: str) -> LayoutSpec:
     """Validate one YAML declaration."""
-    return LayoutSpec.model_validate(yaml.safe_load(text))
+    return LayoutSpec.model_validate(load_yaml(text))
 
 
 @cache
