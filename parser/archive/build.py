@@ -428,10 +428,9 @@ def _write_archive(
                 at = time.perf_counter()
                 known_terms = live_index.finish()
                 seconds["search"] += time.perf_counter() - at
-            # The indexes not made while the rows came in (a new archive's project index; every
-            # index of an older archive whose search settings changed) are made in one pass
-            # (their triggers then keep them up to date); every build brings the Finnish search
-            # vocabulary up to date.
+            # The indexes not made while the rows came in (those of an older archive whose
+            # search settings changed) are made in one pass (their triggers then keep them up to
+            # date); every build brings the Finnish search vocabulary up to date.
             indexing = time.perf_counter()
             search.create_search_index(db, None if search_changed else [*removed, *to_parse], known_terms=known_terms)
             report.seconds["search"] = seconds["search"] + time.perf_counter() - indexing

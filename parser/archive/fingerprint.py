@@ -11,6 +11,7 @@ The versions of the libraries whose output is stored are hashed with it.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import importlib.metadata
 import sys
@@ -69,11 +70,19 @@ def _statements(tree: ast.AST) -> Iterator[ast.stmt]:
                 pending.append(child)
 
 
-def _imported_names(path: Path, name: str) -> set[str]:
+def _imported_names(path: Path, name: str) -> frozenset[str]:
     """Every module name ``path`` (the module ``name``) imports, absolute, wherever it imports it."""
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    source = path.read_bytes()
+    return _imports_in(source, name, path.name == "__init__.py", str(path))
+
+
+@functools.lru_cache(maxsize=512)
+def _imports_in(source: bytes, name: str, is_package: bool, filename: str) -> frozenset[str]:
+    # Remembered by the source itself: a process that builds many times (the tests, a server
+    # that rebuilds) parses each module once, and an edited module is parsed again.
+    package = name if is_package else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in _statements(ast.parse(path.read_bytes(), filename=str(path))):
+    for node in _statements(ast.parse(source, filename=filename)):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -86,7 +95,7 @@ def _imported_names(path: Path, name: str) -> set[str]:
             found.add(module)
             # ``from . import pdfium`` imports a module, ``from .x import y`` maybe one.
             found.update(f"{module}.{alias.name}" for alias in node.names if alias.name != "*")
-    return found
+    return frozenset(found)
 
 
 def module_closure(roots: Iterable[str], root: Path) -> list[Path]:
