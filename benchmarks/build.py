@@ -24,7 +24,9 @@ For each text corpus, the figures of issue 12, each the median of ``--repeat`` r
 - the full build (``esr build --full``: ``build(full=True)``) with its own timing line; the ratio
   build / parse, the build's parse phase per file (lists, parse and load steps × workers / files)
   minus the in-process parse, and the time per document per core end to end (wall × workers /
-  documents: the earlier figure was 8 ms);
+  documents: the earlier figure was 8 ms). "End to end" is the build as a command takes it:
+  importing the parser (which the forked workers inherit) and the build, as ``esr parse`` is
+  timed as a whole command;
 - the peak resident memory of the build's process (``RUSAGE_SELF``) and of its largest child, a
   parse worker (``RUSAGE_CHILDREN``).
 
@@ -123,6 +125,12 @@ def _cpu() -> tuple[float, float]:
     """CPU seconds (user + system) of this process and of its finished children."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def end_to_end(run: dict) -> float:
+    """A build's seconds as a command takes them: its imports (the parser, which its forked
+    workers inherit) and the build itself (interpreter start-up, a few milliseconds, aside)."""
+    return run["import_seconds"] + run["total"]
 
 
 def run_once(kind: str, corpus: Path, db: Path, jobs: int | None) -> dict:
@@ -382,8 +390,8 @@ def print_issue_figures(label: str, figures: dict) -> dict:
     seconds = build["seconds"]
     phase = seconds.get("parse", 0.0) + seconds.get("load", 0.0)
     build_overhead = 1000 * phase * jobs / max(files, 1) - in_process
-    per_core = 1000 * build["total"] * jobs / max(build["documents"], 1)
-    ratio = build["total"] / parse["seconds"]
+    per_core = 1000 * end_to_end(build) * jobs / max(build["documents"], 1)
+    ratio = end_to_end(build) / parse["seconds"]
     main_mib = max(run["maxrss_self_mib"] for run in figures["builds"])
     worker_mib = max(run["maxrss_children_mib"] for run in figures["builds"])
     n = len(figures["builds"])
@@ -399,7 +407,8 @@ def print_issue_figures(label: str, figures: dict) -> dict:
           f"{runner_cpu_overhead:.3f} ms/file (workers {1000 * runner['cpu_children'] / runner['files']:.3f} + runner "
           f"{1000 * runner['cpu_self'] / runner['files']:.3f} − in-process)")
     print(f"esr parse --jobs {jobs}: {parse['seconds']:.2f} s ({spread(figures['parses'], 'seconds')}) [{parse['load']}]")
-    print(f"full build: {build['total']:.2f} s ({spread(figures['builds'], 'total')}) [{build['load']}]")
+    print(f"full build: {build['total']:.2f} s ({spread(figures['builds'], 'total')}) + {build['import_seconds']:.2f} s of imports "
+          f"= {end_to_end(build):.2f} s end to end [{build['load']}]")  # fmt: skip
     print(f"  {build['timing']}")
     print(f"  CPU: build process {build['cpu_self']:.1f} s, workers {build['cpu_children']:.1f} s")
     print(f"ratio build / parse: {ratio:.2f} (target ≤ {TARGETS['build_over_parse']})")
@@ -532,12 +541,13 @@ def print_result(label: str, result: dict, generated: float) -> None:
         parse = full["seconds"]["parse"]
         rate = result["pdf_pages"] / parse
         print(f"PDF: {result['pdf_documents']} documents, {result['pdf_pages']} pages; parse stage {rate:.0f} pages/s "
-              f"= {rate / result['jobs']:.0f} pages/s per core ({result['jobs']} workers); end to end {result['pdf_pages'] / full['total']:.0f} pages/s")  # fmt: skip
+              f"= {rate / result['jobs']:.0f} pages/s per core ({result['jobs']} workers); end to end {result['pdf_pages'] / end_to_end(full):.0f} pages/s "
+              f"({result['pdf_pages'] / full['total']:.0f} without the {full['import_seconds']:.2f} s of imports)")  # fmt: skip
         raw = result.get("raw")
         if raw:
             raw_rate = raw["pages"] / raw["seconds"]
             print(f"pypdfium2 raw text extraction of the same {raw['files']} files in {raw['jobs']} processes: {raw['seconds']:.2f} s, "
-                  f"{raw_rate:.0f} pages/s [{raw['load']}]; end to end / raw: {result['pdf_pages'] / full['total'] / raw_rate:.2f}")  # fmt: skip
+                  f"{raw_rate:.0f} pages/s [{raw['load']}]; end to end / raw: {result['pdf_pages'] / end_to_end(full) / raw_rate:.2f}")  # fmt: skip
     if result["failed_documents"]:
         print(f"warning: {result['failed_documents']} documents failed to parse")
     for note in result["notes"]:
@@ -578,7 +588,7 @@ def headline_figures(results: list[tuple[str, dict]], figures: list[tuple[str, d
         found.append(figure("esr build --full of corpus/ (5 descriptions + lists)", lists["corpus_build"], "s", "", None))
     for label, measured in figures:
         speedup = EARLIER_MS_PER_DOC_CORE / measured["per_core_ms"]
-        found.append(figure(f"{label}: full build", measured["median_build"]["total"], "s", "", None))
+        found.append(figure(f"{label}: full build, end to end (imports and build)", end_to_end(measured["median_build"]), "s", "", None))
         found.append(figure(f"{label}: build / esr parse --jobs {measured['median_build']['jobs']}", measured["ratio"], "×", f"≤ {TARGETS['build_over_parse']}", measured["ratio"] <= TARGETS["build_over_parse"]))
         found.append(figure(f"{label}: runner overhead per file", measured["runner_overhead_ms"], "ms", f"< {TARGETS['runner_overhead_ms']}", measured["runner_overhead_ms"] < TARGETS["runner_overhead_ms"]))
         found.append(figure(f"{label}: per document per core, end to end", measured["per_core_ms"], "ms", "", None))
@@ -596,11 +606,11 @@ def headline_figures(results: list[tuple[str, dict]], figures: list[tuple[str, d
         found.append(figure(f"{label}: no-op rebuild", noop["total"], "s", f"< {TARGETS['noop_seconds']:.0f}", noop["total"] < TARGETS["noop_seconds"]))
         raw = result.get("raw")
         if result["pdf_pages"] and raw:
-            end_to_end = result["pdf_pages"] / full["total"]
+            pages_per_second = result["pdf_pages"] / end_to_end(full)
             raw_rate = raw["pages"] / raw["seconds"]
-            found.append(figure(f"{label}: end to end", end_to_end, "pages/s", "", None))
+            found.append(figure(f"{label}: end to end (imports and build)", pages_per_second, "pages/s", "", None))
             found.append(figure(f"{label}: pypdfium2 raw text extraction, {raw['jobs']} processes", raw_rate, "pages/s", "", None))
-            ratio = end_to_end / raw_rate
+            ratio = pages_per_second / raw_rate
             found.append(figure(f"{label}: end to end / raw extraction", ratio, "×", f"≥ {TARGETS['pdf_over_raw']}", ratio >= TARGETS["pdf_over_raw"]))
     return found
 
