@@ -122,11 +122,36 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="esr-parent-watch", daemon=True).start()
 
 
+#: The signals a worker takes its own way: held back from its start until it has its handlers.
+_STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
+def _start(process: multiprocessing.process.BaseProcess) -> None:
+    """Start a worker with SIGINT and SIGTERM held back until it has its own handlers.
+
+    A forked worker starts with its parent's handlers, and ``esr build``'s SIGTERM handler
+    raises an exception: a SIGTERM in the worker's first moments (a build stopped just as it
+    replaced a worker, or the interpreter's exit ending daemon processes) printed that
+    exception's traceback instead of ending the worker. The forked worker inherits the mask of
+    the thread that forks it; it lets the signals in once its handlers are set (``_worker``).
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        process.start()
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _worker(connection: Connection, parent: int, pdf_engine: str, limits: Limits, transform: Transform | None) -> None:
     # Ctrl+C reaches the whole process group: the parent stops the workers (and says so once);
     # a handler the parent installed for SIGTERM must not run here either.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # held back by _start
     _die_with_parent(parent)
     _limit_memory(limits.memory)
     while True:
@@ -152,7 +177,7 @@ class _Worker:
     def __init__(self, context: multiprocessing.context.BaseContext, pdf_engine: str, limits: Limits, transform: Transform | None) -> None:
         self.connection, child = context.Pipe()
         self.process = context.Process(target=_worker, args=(child, os.getpid(), pdf_engine, limits, transform), daemon=True)
-        self.process.start()
+        _start(self.process)
         child.close()
         #: The files handed to the worker and not answered yet, in the order it reads them.
         self.tasks: deque[tuple[int, str]] = deque()

@@ -13,7 +13,9 @@ anything: benchmarks/build.py does.
 from __future__ import annotations
 
 import functools
+import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -63,7 +65,10 @@ def test_list_records_are_the_models_dumped(name):
         assert {key: type(value) for key, value in record.items()} == {key: type(value) for key, value in model.items()}
 
 
+@functools.cache
 def _lines(name: str):
+    """A shipped list's layout, source lines and closed sets, read once per process (two tests
+    read them; neither changes them)."""
     path = LISTS / name
     text, _ = project_lists.decode_text(path.read_bytes())
     layout = project_lists.layout_for_header(text.split("\n", 1)[0])
@@ -258,6 +263,32 @@ def test_each_file_has_its_whole_time_limit_from_its_own_start(tmp_path):
     outcomes = list(parse_files(paths, jobs=1, limits=Limits(timeout=1.0), transform=functools.partial(_slow, seconds=0.4)))
     assert [outcome.error for outcome in outcomes] == [None] * count
     assert [outcome.document for outcome in outcomes] == [f"f{i}.txt" for i in range(count)]
+
+
+def _signalled_at_start(real_worker, *args) -> None:
+    os.kill(os.getpid(), signal.SIGTERM)  # before the worker has set its own handlers
+    real_worker(*args)
+
+
+def test_a_sigterm_in_a_workers_first_moment_ends_it_without_the_parents_handler(monkeypatch, capfd):
+    """A worker forked while the parent's SIGTERM handler raises (as ``esr build``'s does), and
+    signalled before it has set its own handlers (a build stopped just as it replaced a worker):
+    the signal ends it, and the parent's handler never runs in it (no traceback)."""
+    from parser import runner
+
+    def raising(signum, frame):
+        raise RuntimeError("the parent's SIGTERM handler ran in a worker")
+
+    monkeypatch.setattr(runner, "_worker", functools.partial(_signalled_at_start, runner._worker))
+    previous = signal.signal(signal.SIGTERM, raising)
+    try:
+        worker = runner._Worker(multiprocessing.get_context("fork"), "pdfium", Limits(), None)
+        worker.process.join(timeout=30)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    worker.connection.close()
+    assert worker.process.exitcode == -signal.SIGTERM
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_a_file_that_hangs_or_kills_its_worker_fails_alone(tmp_path):
