@@ -42,6 +42,28 @@ def copy_corpus(target: Path, *, reference: bool = True) -> Path:
     return corpus
 
 
+def esr_in_process(*args: str):
+    """``esr ARGS`` run in this process by click's test runner, answered as ``subprocess.run``
+    answers (``returncode``, ``stdout``, ``stderr``), for a test about what a command reads or
+    writes rather than about its process (a fresh interpreter costs half a second of CPU or
+    more with its imports). An exception the command lets out is written to ``stderr`` as the
+    interpreter would write it ("Traceback ..."), with the exit code 1 it would give. What the
+    command's forked parse workers write to stderr is not in ``stderr``: a test that looks for
+    their tracebacks runs the real command (``python -m parser``)."""
+    import subprocess
+    import traceback
+
+    from click.testing import CliRunner
+
+    from parser.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), prog_name="esr")
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(*result.exc_info))
+    return subprocess.CompletedProcess(["esr", *args], result.exit_code, result.stdout, stderr)
+
+
 def sample_path(stem: str) -> Path:
     return CORPUS / f"{stem}.txt"
 
@@ -55,13 +77,50 @@ def expected_record(stem: str) -> dict:
     return json.loads((EXPECTED / f"{stem}.json").read_text(encoding="utf-8"))
 
 
+#: The folder every process of this run shares (``_run_folder``), once the session has started.
+_RUN_FOLDER: list[Path] = []
+
+
+def _run_folder(tmp_path_factory) -> Path:
+    """The folder of this run that every test process sees: with pytest-xdist every worker is a
+    process of its own, whose base temp folder's parent is the run's."""
+    return tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else tmp_path_factory.getbasetemp()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _run_folder_known(tmp_path_factory):
+    _RUN_FOLDER.append(_run_folder(tmp_path_factory))
+
+
+def _made_once(path: Path, make):
+    """``make()``, made by the first process of the run to get here and pickled to ``path``; the
+    others wait for it and read the same value back."""
+    import fcntl
+    import pickle
+
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.is_file():
+            return pickle.loads(path.read_bytes())
+        value = make()
+        path.write_bytes(pickle.dumps(value))
+        return value
+
+
 @functools.cache
 def official_list_rows(name: str) -> tuple:
-    """The repaired rows of one shipped official list (``corpus/reference/NAME``), once per test
-    process: several modules read all 22,821 rows, none may change them."""
+    """The repaired rows of one shipped official list (``corpus/reference/NAME``), repaired once
+    for the whole run (the first process to ask pickles them for the others, as
+    ``_shared_build`` does with the archives): several modules on each worker read all 22,821
+    rows, none may change them."""
     from parser.reference.project_lists import repair_project_list
 
-    return tuple(repair_project_list(CORPUS / "reference" / name))
+    def repair() -> tuple:
+        return tuple(repair_project_list(CORPUS / "reference" / name))
+
+    if not _RUN_FOLDER:  # asked before the session started: no folder to share yet
+        return repair()
+    return _made_once(_RUN_FOLDER[0] / f"official-list-rows-{name}.pickle", repair)
 
 
 @pytest.fixture(params=SAMPLES)
@@ -77,24 +136,14 @@ def description(request) -> str:
 def _shared_build(tmp_path_factory, name: str, corpus_of) -> tuple[Path, object]:
     """``esr.db`` built once for the whole run, with the build's report: with pytest-xdist every
     worker is a process of its own, so the first to get here builds (from the corpus
-    ``corpus_of(folder)`` gives) and the others wait for it and read the same file (the base
-    temp folder's parent is the run's)."""
-    import fcntl
-    import pickle
-
+    ``corpus_of(folder)`` gives) and the others wait for it and read the same file
+    (``_made_once`` in the run's folder)."""
     from parser.archive.build import build
 
-    shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else tmp_path_factory.getbasetemp()
-    folder = shared / name
+    folder = _run_folder(tmp_path_factory) / name
     folder.mkdir(exist_ok=True)
-    db, saved = folder / "esr.db", folder / "report.pickle"
-    with open(folder / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if saved.is_file():
-            report = pickle.loads(saved.read_bytes())
-        else:
-            report = build(corpus_of(folder), db)
-            saved.write_bytes(pickle.dumps(report))
+    db = folder / "esr.db"
+    report = _made_once(folder / "report.pickle", lambda: build(corpus_of(folder), db))
     assert report.failed == 0
     return db, report
 
@@ -121,6 +170,15 @@ def small_archive_and_report(tmp_path_factory):
 def small_archive(small_archive_and_report) -> Path:
     """The path of the shared small archive (see ``small_archive_and_report``)."""
     return small_archive_and_report[0]
+
+
+@pytest.fixture(scope="session")
+def bare_archive(tmp_path_factory) -> Path:
+    """``esr.db`` built once from ``copy_corpus(folder, reference=False)``: the five samples and
+    no reference data. For a test whose first build of that corpus is only its starting point:
+    copy it to where the test's build would have written it (an archive names its documents by
+    their paths in the corpus, never the corpus's own path). Never write to it."""
+    return _shared_build(tmp_path_factory, "bare-archive", lambda folder: copy_corpus(folder, reference=False))[0]
 
 
 @pytest.fixture

@@ -142,10 +142,10 @@ def test_workers_end_when_the_build_fails(tmp_path, monkeypatch):
 # -- 3. temporaries: unique per build, stale ones removed, never an old journal -----------------
 
 
-def test_no_op_rebuild_removes_what_dead_builds_left(tmp_path):
+def test_no_op_rebuild_removes_what_dead_builds_left(tmp_path, bare_archive):
     corpus = copy_corpus(tmp_path, reference=False)
     db = tmp_path / "esr.db"
-    build(corpus, db)
+    shutil.copyfile(bare_archive, db)  # what build(corpus, db) writes (the session's build of it)
     for suffix in (".tmp", ".tmp-journal", ".tmp-wal", ".tmp-shm"):
         (tmp_path / f".esr.db.4000000{suffix}").write_bytes(b"x" * 1000)  # no such pid: a dead build
     (tmp_path / ".esr.db.4000001.f00d.tmp-journal").write_bytes(b"x")
@@ -168,12 +168,13 @@ os._exit(0)  # killed in the middle of the transaction: the journal is hot
 """
 
 
-def test_a_reused_pid_never_meets_an_old_journal(tmp_path):
+def test_a_reused_pid_never_meets_an_old_journal(tmp_path, bare_archive):
     """Where every build is PID 1 (a container), a killed build's temporary and hot journal carry
-    the name the next build's pid would give: simulated here with this process's pid."""
+    the name the next build's pid would give: simulated here with this process's pid. (The first
+    build is the session's build of the same corpus, copied.)"""
     corpus = copy_corpus(tmp_path, reference=False)
     db = tmp_path / "esr.db"
-    build(corpus, db, jobs=1)
+    shutil.copyfile(bare_archive, db)
     stale = tmp_path / f".esr.db.{os.getpid()}.tmp"
     subprocess.run([sys.executable, "-c", _HOT_JOURNAL, str(stale)], check=True, timeout=60)
     assert _hot_journal(tmp_path, stale.name)

@@ -1,4 +1,5 @@
-"""The ``esr`` command as a user runs it: output, errors, exit codes, help."""
+"""The ``esr`` command as a user runs it: output, errors, exit codes, help. (In a fresh process,
+but where a test looks only at the records printed: those run in this process, ``esr_in_process``.)"""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from click.testing import CliRunner
 
 from parser.cli import cli
 
-from .conftest import ROOT, SAMPLES, expected_record
+from .conftest import ROOT, SAMPLES, esr_in_process, expected_record
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
 
@@ -42,13 +43,15 @@ def test_parse_the_corpus_prints_every_record():
         assert record == expected_record(stem)
 
 
-def test_one_file_prints_one_object():
-    result = esr("parse", "corpus/S10962.txt")
+def test_one_file_prints_one_object(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = esr_in_process("parse", "corpus/S10962.txt")
     assert json.loads(result.stdout)["project"]["code"] == "S10962"
 
 
-def test_jsonl_prints_one_record_per_line():
-    result = esr("parse", "corpus", "--format", "jsonl")
+def test_jsonl_prints_one_record_per_line(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = esr_in_process("parse", "corpus", "--format", "jsonl")
     lines = result.stdout.splitlines()
     assert len(lines) == 5
     assert sorted(json.loads(line)["source"]["path"] for line in lines) == sorted(f"corpus/{stem}.txt" for stem in SAMPLES)
@@ -114,7 +117,7 @@ def test_hostile_file_is_stopped_at_the_time_limit(tmp_path):
 def test_text_with_no_layout_is_kind_other_not_an_error(tmp_path):
     path = tmp_path / "memo.txt"
     path.write_text("Muistio\n\nTämä ei ole hankkeen kuvaus.\n", encoding="utf-8")
-    result = esr("parse", str(path))
+    result = esr_in_process("parse", str(path))
     assert result.returncode == 0
     record = json.loads(result.stdout)
     assert (record["kind"], record["title"], record["project"], record["text"]) == ("other", "Muistio", None, "Muistio\nTämä ei ole hankkeen kuvaus.")

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from parser.archive.build import build
 from parser.corpus import is_document, scan_documents
 
-from .conftest import CORPUS, ROOT
+from .conftest import CORPUS, esr_in_process
 
 
 def _corpus(tmp_path: Path) -> Path:
@@ -37,7 +35,7 @@ def test_the_rule():
 def test_parse_and_build_take_the_same_files_from_a_folder(tmp_path):
     corpus = _corpus(tmp_path)
     assert list(scan_documents(corpus)) == ["S10962.txt", "sub/S20334.txt"]
-    result = subprocess.run([sys.executable, "-m", "parser", "parse", str(corpus), "--format", "jsonl"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = esr_in_process("parse", str(corpus), "--format", "jsonl")
     assert result.returncode == 0, result.stderr
     parsed = [json.loads(line)["source"]["path"] for line in result.stdout.splitlines()]
     assert parsed == [str(corpus / "S10962.txt"), str(corpus / "sub" / "S20334.txt")]
@@ -47,7 +45,7 @@ def test_parse_and_build_take_the_same_files_from_a_folder(tmp_path):
 
 def test_a_file_named_on_the_command_line_is_read_whatever_its_name(tmp_path):
     corpus = _corpus(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "parser", "parse", str(corpus / "README.md")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = esr_in_process("parse", str(corpus / "README.md"))
     assert result.returncode == 0
     assert json.loads(result.stdout)["title"] == "# Our corpus"
 

@@ -17,8 +17,6 @@ import json
 import re
 import shutil
 import sqlite3
-import subprocess
-import sys
 import urllib.parse
 
 import pytest
@@ -33,7 +31,7 @@ from parser.spreadsheet import (
     rewrite_csv,
 )
 
-from .conftest import ROOT, publish
+from .conftest import esr_in_process, publish
 
 #: Hostile names, by project; the last is a plain negative number written as text.
 NAMES = {
@@ -259,11 +257,7 @@ def test_an_error_of_a_csv_request_is_not_rewritten(hostile_datasette):
 
 def test_esr_export_csv_neutralises_and_jsonl_stays_exact(hostile_archive, tmp_path):
     for output_format in ("csv", "jsonl"):
-        result = subprocess.run(
-            [sys.executable, "-m", "parser", "export", "--db", str(hostile_archive), "--format", output_format,
-             "-o", str(tmp_path / output_format)],
-            cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
-        )
+        result = esr_in_process("export", "--db", str(hostile_archive), "--format", output_format, "-o", str(tmp_path / output_format))
         assert result.returncode == 0, result.stderr
     for name in ("projects", "project_list", "organisations", "co_implementers"):
         with open(tmp_path / "csv" / f"{name}.csv", encoding="utf-8", newline="") as file:

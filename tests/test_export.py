@@ -9,7 +9,7 @@ import sys
 
 from parser.archive.export import record_schema
 
-from .conftest import ROOT
+from .conftest import ROOT, esr_in_process
 
 
 def esr(*args: str) -> subprocess.CompletedProcess:
@@ -20,7 +20,7 @@ def test_export_jsonl_and_csv(small_archive, tmp_path):
     """The session's small archive (the five samples, the small official lists: every table
     filled, the whole lists' 22,821 rows left to the tests of the downloads)."""
     for output_format in ("jsonl", "csv"):
-        result = esr("export", "--db", str(small_archive), "--format", output_format, "-o", str(tmp_path / output_format))
+        result = esr_in_process("export", "--db", str(small_archive), "--format", output_format, "-o", str(tmp_path / output_format))
         assert result.returncode == 0, result.stderr
     lines = (tmp_path / "jsonl" / "projects.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["code"] for line in lines] == ["S10673", "S10962", "S20334", "S21736"]
@@ -38,7 +38,7 @@ def test_the_published_schema_is_the_models_schema(tmp_path, small_archive):
     beside an export does not depend on how many rows the export has."""
     committed = json.loads((ROOT / "schema" / "record.schema.json").read_text(encoding="utf-8"))
     assert committed == record_schema(), "regenerate schema/record.schema.json: the pydantic models changed"
-    esr("export", "--db", str(small_archive), "-o", str(tmp_path))
+    esr_in_process("export", "--db", str(small_archive), "-o", str(tmp_path))
     assert json.loads((tmp_path / "record.schema.json").read_text(encoding="utf-8")) == committed
     project = committed["$defs"]["Project"]["properties"]
     assert {"code", "eu_state_granted"} <= set(project) | set(committed["$defs"]["Funding"]["properties"])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from parser.archive.build import build
 
-from .conftest import ROOT
+from .conftest import ROOT, esr_in_process
 from .test_eura2021 import A80456, HEADERS, J10012, PROJECTS, S30123, UNUSUAL, write_export
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
@@ -27,16 +27,16 @@ def imported(corpus: Path) -> list[Path]:
 def test_an_export_is_kept_once_and_a_later_one_beside_it(tmp_path):
     corpus = tmp_path / "corpus"
     first = write_export(tmp_path / "hakutulos.xlsx")
-    result = esr("import", "eura2021", str(first), "--corpus", str(corpus))
+    result = esr_in_process("import", "eura2021", str(first), "--corpus", str(corpus))
     assert result.returncode == 0, result.stderr
     (kept,) = imported(corpus)
     assert kept.name.endswith("-hakutulos.xlsx") and kept.read_bytes() == first.read_bytes()
     assert "hakutulos.xlsx: 4 projects (3 with a value not read with certainty); extra columns kept: Kumppanit, Päivitetty" in result.stderr
-    again = esr("import", "eura2021", str(first), "--corpus", str(corpus))
+    again = esr_in_process("import", "eura2021", str(first), "--corpus", str(corpus))
     assert again.returncode == 0 and "is already in the corpus" in again.stderr
     assert len(imported(corpus)) == 1
     later = write_export(tmp_path / "hakutulos-2.xlsx", [S30123 | {"Toteutunut julkinen rahoitus": 200000}])
-    assert esr("import", "eura2021", str(later), "--corpus", str(corpus)).returncode == 0
+    assert esr_in_process("import", "eura2021", str(later), "--corpus", str(corpus)).returncode == 0
     assert len(imported(corpus)) == 2
 
 

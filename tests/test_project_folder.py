@@ -13,7 +13,7 @@ from parser.publish import ProjectFolderError, find_project, load_metadata
 
 import json
 
-from .conftest import ROOT
+from .conftest import ROOT, esr_in_process
 
 
 def esr(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -78,7 +78,7 @@ def test_a_public_server_serves_an_archive_built_without_contacts(tmp_path):
     corpus.mkdir()
     shutil.copy(ROOT / "corpus" / "S10962.txt", corpus / "S10962.txt")
     db = tmp_path / "db" / "esr.db"
-    assert esr("build", str(corpus), "--db", str(db), "--no-contacts", cwd=ROOT).returncode == 0
+    assert esr_in_process("build", str(corpus), "--db", str(db), "--no-contacts").returncode == 0
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

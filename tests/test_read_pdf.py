@@ -283,7 +283,9 @@ def test_garbage_after_a_pdf_header_is_damaged(engine: str) -> None:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_too_many_pages_are_refused(engine: str) -> None:
     data = sample_pdf("S10962.txt")
-    _, pages = read_pdf(data, engine=engine)
+    # The count from pdfium, the fast engine (both engines count the same pages: the tests of
+    # identical lines compare their counts too); the last line checks this engine's own count.
+    _, pages = read_pdf(data, engine="pdfium")
     with pytest.raises(UnreadableDocument, match=f"{pages} pages"):
         read_pdf(data, engine=engine, max_pages=pages - 1)
     assert read_pdf(data, engine=engine, max_pages=pages)[1] == pages

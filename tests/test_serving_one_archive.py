@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, esr_in_process
 
 COUNT_SQL = "/esr.json?" + urllib.parse.urlencode({"sql": "select count(*) as n from documents", "_shape": "array"})
 
@@ -189,11 +189,11 @@ def test_esr_build_says_when_it_replaced_an_archive_a_server_serves(tmp_path):
     corpus.mkdir()
     shutil.copy(ROOT / "corpus" / "S10962.txt", corpus / "S10962.txt")
     db = tmp_path / "db" / "esr.db"
-    first = subprocess.run([sys.executable, "-m", "parser", "build", str(corpus), "--db", str(db)], cwd=ROOT, capture_output=True, text=True)
+    first = esr_in_process("build", str(corpus), "--db", str(db))
     assert first.returncode == 0 and "being served" not in first.stderr
     shutil.copy(ROOT / "corpus" / "S20334.txt", corpus / "S20334.txt")
     with hold_archive(db, "http://127.0.0.1:9999/esr"):
-        result = subprocess.run([sys.executable, "-m", "parser", "build", str(corpus), "--db", str(db)], cwd=ROOT, capture_output=True, text=True)
+        result = esr_in_process("build", str(corpus), "--db", str(db))
     assert result.returncode == 0, result.stderr
     assert (
         f"esr: note: {db} is being served by esr serve (pid {os.getpid()}, http://127.0.0.1:9999/esr), "
