@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+from pathlib import Path
 
 import pytest
 
@@ -297,3 +298,55 @@ def test_the_database_page_asks_the_file_for_no_spelling_after_the_start(served,
 
     assert asyncio.run(spelling("PROJECT_LIST")) == [("project_list",)]
     assert asyncio.run(spelling("no_such_table_x")) == []
+
+
+_UNITS_SCRIPT = """
+import sys
+from pathlib import Path
+
+from parser.publish import make_datasette
+
+make_datasette(Path(sys.argv[1]), Path(sys.argv[2]))
+import datasette.views.base as views
+
+print("flexparser" in sys.modules, type(views.ureg).__name__)
+quantity = views.ureg("5 metre")
+print(quantity.magnitude, quantity.units, "flexparser" in sys.modules)
+"""
+
+
+def test_the_unit_registry_is_made_only_when_a_unit_is_asked_for(small_archive):
+    """Datasette's pint registry (0.7 s of a server's start) is not made with the server: in a
+    fresh process, pint (which imports flexparser) is not loaded once the archive is published;
+    a unit asked of Datasette's registry then is pint's own."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    result = subprocess.run([sys.executable, "-c", _UNITS_SCRIPT, str(small_archive), str(ROOT)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["False DeferredRegistry", "5 meter True"]
+
+
+def test_static_files_get_the_builds_validators_and_a_304(served, cache):
+    """The dashboard's scripts (Datasette serves them with no validators: a browser fetched and
+    compiled 1.1 MB again on every page) come with the build's ETag and max-age, and a 304 to a
+    conditional request; streamed from disk, never stored; a missing file stays a 404."""
+    import datasette_dashboards
+
+    tag = get(served, "/esr").headers["etag"]
+    cache.clear()
+    vega = Path(datasette_dashboards.__file__).parent / "static" / "vega.min.js"
+    for path, file in (("/-/static-plugins/datasette_dashboards/vega.min.js", vega), ("/-/static/app.css", None)):
+        first = get(served, path)
+        assert first.status_code == 200 and first.headers["etag"] == tag and first.headers["cache-control"] == "max-age=300"
+        assert int(first.headers["content-length"]) == len(first.content) > 10_000
+        if file is not None:
+            assert first.content == file.read_bytes()
+        again = get(served, path, **{"if-none-match": tag})
+        assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", tag)
+        assert get(served, path, **{"if-none-match": 'W/"0123456789abcdef0123456789abcdef"'}).content == first.content
+    assert len(cache) == 0
+    missing = get(served, "/-/static-plugins/datasette_dashboards/no-such.js", **{"if-none-match": tag})
+    assert missing.status_code == 404 and "etag" not in missing.headers

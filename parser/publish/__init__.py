@@ -108,6 +108,9 @@ def make_datasette(db_path: Path, project: str | Path | Project, **overrides: An
     The file's table counts and SHA-256 are computed here, once (Datasette's ``inspect_data``;
     an ``inspect_data=`` override, e.g. from ``datasette inspect``, is used as given).
     """
+    from .units import defer_unit_registry
+
+    defer_unit_registry()  # before Datasette's views are imported
     from datasette.app import Datasette
 
     db_path = Path(db_path)
