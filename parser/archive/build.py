@@ -370,10 +370,12 @@ def _write_archive(
                 # The full-text indexing done while the workers parse counts as the search step's.
                 seconds = {"load": 0.0, "lists": 0.0, "search": 0.0}
 
-                def timed(step: str, work: Callable[[], Any]) -> None:
+                def timed(step: str, work: Callable[[], Any]) -> Any:
                     at = time.perf_counter()
-                    work()
-                    seconds[step] += time.perf_counter() - at
+                    try:
+                        return work()
+                    finally:
+                        seconds[step] += time.perf_counter() - at
 
                 if references_changed:
                     # While the workers parse the first documents, rather than before.
@@ -423,11 +425,7 @@ def _write_archive(
                 rebuild_organisation_index(db)
                 report.seconds["organisations"] = time.perf_counter() - indexing
                 db["build_info"].upsert_all([{"key": k, "value": v} for k, v in sorted(info.items())], pk="key")
-            known_terms = {}
-            if live_index is not None:
-                at = time.perf_counter()
-                known_terms = live_index.finish()
-                seconds["search"] += time.perf_counter() - at
+            known_terms = {} if live_index is None else timed("search", live_index.finish)
             # The indexes not made while the rows came in (those of an older archive whose
             # search settings changed) are made in one pass (their triggers then keep them up to
             # date); every build brings the Finnish search vocabulary up to date.

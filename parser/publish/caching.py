@@ -502,6 +502,8 @@ class CachingApp:
     def __init__(self, app, datasette, cache: ResponseCache | None = None):
         self.app, self.datasette = app, datasette
         self.cache = cache if cache is not None else ResponseCache()
+        #: Where static files are served: Datasette's and its plugins' places and the project's mounts.
+        self.static_paths = STATIC_FILES + tuple(f"/{mount.strip('/')}/" for mount, _ in getattr(datasette, "static_mounts", ()))
 
     @property
     def tag(self) -> str:
@@ -534,9 +536,7 @@ class CachingApp:
         """Whether the request is for a static file of the build (package, plugin or project)."""
         if scope.get("type") != "http" or scope.get("method") not in ("GET", "HEAD") or not self._all_immutable():
             return False
-        path = scope.get("path", "")
-        mounts = tuple(f"/{mount.strip('/')}/" for mount, _ in getattr(self.datasette, "static_mounts", ()))
-        return path.startswith(STATIC_FILES + mounts)
+        return scope.get("path", "").startswith(self.static_paths)
 
     async def _static_file(self, scope, receive, send: Send) -> None:
         """The file as Datasette streams it, with the build's validators; ``304`` and no body to
@@ -548,11 +548,7 @@ class CachingApp:
         async def marking_send(message: dict) -> None:
             nonlocal not_modified
             if message.get("type") == "http.response.start" and message.get("status") == 200:
-                headers = [(key, value) for key, value in message.get("headers") or [] if key.lower() not in (b"etag", b"cache-control")]
-                headers.append((b"etag", self.tag.encode("latin-1")))
-                ttl = self._ttl()
-                if ttl > 0:
-                    headers.append((b"cache-control", f"max-age={ttl}".encode()))
+                headers = self._validated(list(message.get("headers") or []), streamed=True)
                 if if_none_match is not None and etag_matches(if_none_match, self.tag):
                     not_modified = True
                     await send({"type": "http.response.start", "status": 304, "headers": self._not_modified_headers(headers)})
@@ -571,10 +567,12 @@ class CachingApp:
         except (TypeError, ValueError):
             return 0
 
-    def _validated(self, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    def _validated(self, headers: list[tuple[bytes, bytes]], *, streamed: bool = False) -> list[tuple[bytes, bytes]]:
         """``headers`` with the build's ETag, and Datasette's ``Cache-Control`` where the page
-        has none of its own (the front page, custom pages)."""
-        kept = [(key, value) for key, value in headers if key.lower() not in (b"etag", b"content-length", CACHE_HEADER)]
+        has none of its own (the front page, custom pages, static files). A stored answer's
+        length is set when it is sent; a ``streamed`` one keeps the length it was given."""
+        dropped = (b"etag", CACHE_HEADER) if streamed else (b"etag", b"content-length", CACHE_HEADER)
+        kept = [(key, value) for key, value in headers if key.lower() not in dropped]
         kept.append((b"etag", self.tag.encode("latin-1")))
         ttl = self._ttl()
         if _header(kept, b"cache-control") is None and ttl > 0:
