@@ -26,6 +26,11 @@ from dataclasses import dataclass
 from typing import Any
 from multiprocessing.connection import Connection, wait
 
+try:
+    import resource
+except ImportError:  # not on every platform
+    resource = None  # type: ignore[assignment]
+
 from .parse import DEFAULT_MAX_BYTES, parse_path
 from .read import UnreadableDocument
 from .records import Document
@@ -79,19 +84,36 @@ def parse_one(path: str, *, pdf_engine: str = "pdfium", limits: Limits = Limits(
 
 
 def _limit_memory(limit: int | None) -> None:
-    if limit is None:
+    if limit is None or resource is None:
         return
     try:
-        import resource
-
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ImportError, ValueError, OSError):
+    except (ValueError, OSError):
         pass  # not every platform lets a process cap itself; the time bound still holds
 
 
 #: How often a worker looks whether its parent is still there (seconds).
 _PARENT_CHECK = 0.5
 _PR_SET_PDEATHSIG = 1
+
+
+def _find_prctl() -> Callable[..., int] | None:
+    """libc's ``prctl``, looked up in the parent, before any fork.
+
+    A child forked while another thread of its parent was inside ``dlopen`` (an import of an
+    extension module, say) inherits the loader's lock held, and would wait for it for ever if it
+    looked a symbol up itself; so the child starts without importing or loading anything (this
+    module imports ``resource`` for the same reason).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None  # no libc prctl: the pid checks of _die_with_parent still end a worker
+
+
+_PRCTL = _find_prctl()
 
 
 def _die_with_parent(parent: int) -> None:
@@ -105,12 +127,8 @@ def _die_with_parent(parent: int) -> None:
     thread checks the parent pid, for the platforms without ``prctl`` and for a worker busy in a
     long file, and the receive loop checks it too.
     """
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass  # no libc prctl: the pid checks below still end it
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
         os._exit(1)  # the parent died before the kernel was asked
 

@@ -291,6 +291,21 @@ def test_a_sigterm_in_a_workers_first_moment_ends_it_without_the_parents_handler
     assert "Traceback" not in capfd.readouterr().err
 
 
+def test_a_worker_starts_without_loading_a_library(monkeypatch, tmp_path):
+    """A worker forked while another thread of the parent held the dynamic loader's lock (an
+    import of an extension module, in ``esr build``'s main thread or a test server's) would wait
+    for that lock for ever if it loaded anything: here every ``ctypes.CDLL`` blocks, as in such a
+    child, and the worker still reads its file well within its limit."""
+    import ctypes
+
+    def blocked(*args, **kwargs):
+        time.sleep(30)
+
+    monkeypatch.setattr(ctypes, "CDLL", blocked)
+    [outcome] = parse_files(_files(tmp_path, ["a.txt"]), jobs=1, limits=Limits(timeout=10.0), transform=functools.partial(_slow, seconds=0.0))
+    assert (outcome.error, outcome.document) == (None, "a.txt")
+
+
 def test_a_file_that_hangs_or_kills_its_worker_fails_alone(tmp_path):
     """The files handed out behind a file that hangs or kills its worker go to the next worker
     and are read; the results keep the input order."""
