@@ -231,6 +231,26 @@ def _contacts_included(archive: Path) -> bool:
     return row is None or row[0] != "left out"
 
 
+#: A table only archives of an older layout have: ``projects`` had a full-text index of its own
+#: (``project_index_fts`` is its index now, and metadata.yml says so: served with an old archive,
+#: its search box would answer with the wrong projects).
+_OLDER_LAYOUT_TABLE = "projects_fts"
+
+
+def _older_layout(archive: Path) -> bool:
+    """Whether an archive was built by an older esr whose tables this publication misreads."""
+    import sqlite3
+
+    try:
+        connection = sqlite3.connect(f"file:{archive}?mode=ro", uri=True)
+        try:
+            return connection.execute("select 1 from sqlite_master where name = ?", [_OLDER_LAYOUT_TABLE]).fetchone() is not None
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return False  # not an archive at all: Datasette says so
+
+
 def _existing_archive(db_path: Path) -> Path:
     if not db_path.is_file():
         raise EsrError(f"no archive at {db_path}: run 'esr build' first")
@@ -268,6 +288,8 @@ def serve(db_path: Path, project_dir: Path, host: str, port: int, public: bool) 
     archive = _existing_archive(db_path)
     if archive.name != "esr.db":
         raise EsrError(f"{show_path(db_path)}: the archive must be named esr.db (its database is 'esr' in the published addresses): rename it")
+    if _older_layout(archive):
+        raise EsrError(f"{show_path(db_path)} was built by an older version of esr, whose search tables this one misreads: rebuild it (esr build)")
     if public and _contacts_included(archive):
         raise EsrError(
             f"{show_path(db_path)} holds the contact persons' e-mails and phones: a public server serves only an archive "

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+import yaml
 
 from parser.archive.build import build
+from parser.search import SEARCHED_THROUGH
 
 from .conftest import CORPUS, ROOT, copy_corpus
 
@@ -188,11 +190,17 @@ def test_organisations_one_row_per_business_id_named_as_most_recently_written(ar
 
 
 def test_full_text_search(archive):
-    hits = archive.execute("select code from projects where rowid in (select rowid from projects_fts where projects_fts match 'asunnottomuuden') order by code").fetchall()
+    # The projects table's search box searches project_index_fts, whose described rows have
+    # the projects rowids: "asunnottomuuden" is in S10962's description (and in the document
+    # asumisen-tukemisen-toimintamalli.txt, which describes no project).
+    hits = archive.execute("select code from projects where rowid in (select rowid from project_index_fts where project_index_fts match 'asunnottomuuden') order by code").fetchall()
     assert hits == [("S10962",)]
     hits = archive.execute("select id from documents where rowid in (select rowid from documents_fts where documents_fts match 'asumisneuvontatoiminnan')").fetchall()
     assert hits == [("asumisen-tukemisen-toimintamalli.txt",)]
-    assert archive["projects"].detect_fts() == "projects_fts"
+    assert archive["project_index"].detect_fts() == "project_index_fts"
+    assert archive["projects"].detect_fts() is None  # the descriptions' texts are tokenized once
+    tables = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))["databases"]["esr"]["tables"]
+    assert {table: tables[table]["fts_table"] for table in SEARCHED_THROUGH} == {"projects": "project_index_fts"}
 
 
 def test_incremental_rebuild_parses_only_the_changed_file(built_copy, small_archive_and_report):
@@ -262,7 +270,7 @@ def test_same_inputs_same_content(built_copy, tmp_path):
     assert dump(tmp_path / "seed-1.db") == here
     assert dump(tmp_path / "seed-2.db") == here
     index = dump_search_index(shared)
-    assert all(index[name] for name in ("projects_fts", "documents_fts", "vocabulary_fts"))
+    assert all(index[name] for name in ("project_index_fts", "documents_fts", "vocabulary_fts"))
     assert dump_search_index(tmp_path / "seed-1.db") == index
     assert dump_search_index(tmp_path / "seed-2.db") == index
 

@@ -244,7 +244,7 @@ def _traces(db: Path) -> list[str]:
     connection = sqlite3.connect(db)
     for doc, (written, email, phone) in CONTACTS.items():
         words = " ".join(written.replace("(at)", " at ").replace(".", " ").split())
-        for table in ("documents_fts", "projects_fts"):
+        for table in ("documents_fts", "project_index_fts"):
             for phrase in (words, " ".join(phone.replace("-", " ").split())):
                 hits = connection.execute(f"select count(*) from [{table}] where [{table}] match ?", [f'"{phrase}"']).fetchone()[0]
                 if hits:

@@ -324,30 +324,45 @@ def test_a_file_that_hangs_or_kills_its_worker_fails_alone(tmp_path):
 
 
 def _index(db: Path) -> list[tuple]:
-    return sqlite_utils.Database(db).execute("select rowid, * from project_index order by rowid").fetchall()
+    return sqlite_utils.Database(db).execute("select * from project_index order by code").fetchall()
+
+
+def _misplaced(db: Path) -> list[str]:
+    """The codes of the index whose rowid is not their projects row's (or, without one, their
+    list row's negated): the projects table's search box would miss or mix them up."""
+    return [code for (code,) in sqlite_utils.Database(db).execute(
+        "select i.code from project_index i left join projects p on p.code = i.code left join project_list l on l.code = i.code "
+        "where i.rowid is not coalesce(p.rowid, -l.rowid)"
+    )]
 
 
 def test_an_incremental_build_writes_the_index_a_full_build_writes(built_copy, tmp_path, monkeypatch):
-    """An amount changed (the same codes: only the changed row is written) and a description
-    of a project no list has removed (another set of codes: the index is made anew): each
-    time the index, rowids included, is a full build's. (The first build is the session's
-    build of the small corpus, copied.)"""
+    """An amount changed (only that project's row is written again) and a description of a
+    project no list has removed (its row is deleted): each time the index holds a full
+    build's rows, each with its projects row's rowid (or its list row's negated), and the other
+    projects' rows keep theirs (updated in place, not deleted and inserted). (The first build is the session's build of the small
+    corpus, copied.)"""
     from parser.archive import project_index
 
     updated: list[int] = []
     in_place = project_index._update_in_place
-    monkeypatch.setattr(project_index, "_update_in_place", lambda db: updated.append(1) or in_place(db))
+    monkeypatch.setattr(project_index, "_update_in_place", lambda db, insert: updated.append(1) or in_place(db, insert))
     corpus, incremental = built_copy
+    assert _misplaced(incremental) == []
+    untouched = sqlite_utils.Database(incremental).execute("select rowid from project_index where code = 'S20334'").fetchone()
     path = corpus / "S10962.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("Toteutunut julkinen rahoitus yhteensä: 593 048", "Toteutunut julkinen rahoitus yhteensä: 593 049"), encoding="utf-8")
     assert build(corpus, incremental).parsed == 1
     assert updated == [1]
     build(corpus, tmp_path / "full.db", full=True)
     assert _index(incremental) == _index(tmp_path / "full.db")
-    assert next(row for row in _index(incremental) if row[1] == "S10962")[16] == 593049  # public_realised
+    assert _misplaced(incremental) == [] and _misplaced(tmp_path / "full.db") == []
+    assert next(row for row in _index(incremental) if row[0] == "S10962")[15] == 593049  # public_realised
+    assert sqlite_utils.Database(incremental).execute("select rowid from project_index where code = 'S20334'").fetchone() == untouched
     (corpus / "S21736.txt").unlink()  # described, in neither small list
     assert build(corpus, incremental).removed == 1
-    assert updated == [1]  # made anew
+    assert updated == [1, 1]
     build(corpus, tmp_path / "full-2.db", full=True)
     assert _index(incremental) == _index(tmp_path / "full-2.db")
-    assert "S21736" not in {row[1] for row in _index(incremental)}
+    assert _misplaced(incremental) == []
+    assert "S21736" not in {row[0] for row in _index(incremental)}

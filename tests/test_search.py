@@ -170,7 +170,7 @@ def default_method() -> str:
 
 def sql_matches(db_path: Path, table: str, q: str, normaliser: search.Normaliser) -> set[str]:
     """The keys of ``table`` whose full-text index matches ``q``, normalised as the plugin does."""
-    spec = search.SEARCH_TABLES[table]
+    spec = search.search_table_of(table)
     conn = sqlite3.connect(db_path)
     try:
         expression = normaliser.query(q, search.Vocabulary(conn))
@@ -236,10 +236,12 @@ def test_words_as_typed_find_nothing(built_archive):
     conn = sqlite3.connect(built_archive)
     conn.create_function("escape_fts", 1, escape_fts)
     for query in QUERIES:
-        # The descriptions' indexes: the official lists' names (project_list, project_index) may
-        # hold any word, and they are not what these words were chosen from.
-        for spec in (search.SEARCH_TABLES["projects"], search.SEARCH_TABLES["documents"]):
-            rows = conn.execute(f"select count(*) from [{spec.name}] where [{spec.name}] match escape_fts(?)", [query.word])
+        # What the descriptions' search boxes search: the official lists' names (project_list,
+        # the list rows of project_index) may hold any word, and they are not what these words
+        # were chosen from.
+        for table in ("projects", "documents"):
+            fts = search.search_table_of(table).name
+            rows = conn.execute(f"select count(*) from [{table}] where rowid in (select rowid from [{fts}] where [{fts}] match escape_fts(?))", [query.word])
             assert rows.fetchone()[0] == 0, query.word
     conn.close()
 
@@ -264,7 +266,7 @@ def test_method_recall_and_precision(built_archive, tmp_path, method, capsys):
 
 
 def _json_keys(datasette, table: str, q: str, **filters) -> set[str]:
-    key = search.SEARCH_TABLES[table].key
+    key = search.search_table_of(table).key
     response = get(datasette, url(f"/esr/{table}.json", _search=q, _shape="array", _col=key, _size="max", **filters))
     assert response.status_code == 200, response.text[:500]
     return {row[key] for row in response.json()}
@@ -284,7 +286,7 @@ def test_search_box_json(search_datasette, capsys):
 @pytest.mark.parametrize("query", QUERIES[:8], ids=lambda q: q.word)
 def test_search_box_html_and_csv_agree_with_json(search_datasette, query):
     for table in ("projects", "documents"):
-        key = search.SEARCH_TABLES[table].key
+        key = search.search_table_of(table).key
         expected = _json_keys(search_datasette, table, query.word)
         response = get(search_datasette, url(f"/esr/{table}.csv", _search=query.word, _col=key, _size="max"))
         assert response.status_code == 200
@@ -353,8 +355,7 @@ def test_haku_canned_query(search_datasette):
     assert response.status_code == 200
     rows = response.json()
     # S10962's description says it, and S21736's in a sustainability justification ("Myöskin
-    # asunnottomuus ja asunnon saannin vaikeus …", which project_index searches and projects_fts
-    # does not); so does the operating-model document, which describes no project. No list
+    # asunnottomuus ja asunnon saannin vaikeus …", which project_index searches); so does the operating-model document, which describes no project. No list
     # project's name holds the word (checked in both lists with grep).
     assert {(r["source"], r["key"]) for r in rows} == {("project_index", "S10962"), ("project_index", "S21736"), ("documents", DAS)}
     assert all("[" in r["excerpt"] for r in rows)
@@ -367,7 +368,7 @@ def test_hostile_searches_never_fail(search_datasette, q):
     for path in ("/esr/projects.json", "/esr/documents.json", "/esr/documents.csv", "/esr/projects"):
         response = get(search_datasette, url(path, _search=q))
         assert response.status_code == 200, (path, q, response.text[:300])
-    response = get(search_datasette, url("/esr/projects.json", _search_summary=q))
+    response = get(search_datasette, url("/esr/projects.json", _search_search_text=q))
     assert response.status_code == 200
     assert get(search_datasette, url("/haku", q=q)).status_code == 200
     assert get(search_datasette, url("/esr/haku.json", q=q)).status_code == 200
@@ -402,7 +403,7 @@ def test_normalise_query_never_raises(search_archive, q):
     try:
         for vocabulary in (None, conn):
             expression = search.normalise_query(q, vocabulary)
-            conn.execute("select count(*) from projects_fts where projects_fts match ?", [expression]).fetchone()
+            conn.execute("select count(*) from project_index_fts where project_index_fts match ?", [expression]).fetchone()
     finally:
         conn.close()
 
@@ -453,7 +454,8 @@ def test_index_is_remade_with_its_tokenizer_and_kept_in_step(small_archive, tmp_
         db.execute("drop table if exists vocabulary_fts")
         with db.atomic():
             counts = search.create_search_index(db)
-        assert counts["projects_fts"] == 4 and counts["documents_fts"] == 5 and counts["terms"] > 1000
+        # Four described projects and the 42 list rows, one row per code; five documents.
+        assert counts["project_index_fts"] == db["project_index"].count > 40 and counts["documents_fts"] == 5 and counts["terms"] > 1000
         for spec in search.SEARCH_TABLES.values():
             assert search.TOKENIZE in db.execute("select sql from sqlite_master where name = ?", [spec.name]).fetchone()[0]
         vocabulary = search.Vocabulary(db.conn)

@@ -221,7 +221,7 @@ def test_hostile_queries_do_not_stop_other_readers(server):
 
 TABLES = ["documents", "projects", "organisations", "co_implementers", "project_areas", "indicators",
           "horizontal_ratings", "sustainability_scores", "extra_fields", "parse_warnings", "project_list",
-          "municipalities", "build_info", "funding_realisation", "discrepancies", "projects_fts_data"]
+          "municipalities", "build_info", "funding_realisation", "discrepancies", "project_index_fts_data"]
 
 
 def test_every_page_type_still_answers_through_the_bounded_server(server):
@@ -307,7 +307,7 @@ def test_what_datasette_and_a_reader_need_is_allowed(datasette):
         "select * from pragma_index_list('project_list')", "select * from pragma_foreign_key_list('projects')",
         "select * from pragma_database_list", "select count(*) from pragma_function_list",
         "select sqlite_version(), sqlite_compileoption_used('ENABLE_FTS5')",
-        "select snippet(projects_fts, -1, '[', ']', '…', 5) from projects_fts where projects_fts match 'nuoret'",
+        "select snippet(project_index_fts, -1, '[', ']', '…', 5) from project_index_fts where project_index_fts match 'nuoret'",
         f"{rows_of(10)} select sum(i) from r",
     ]
     for sql in allowed:
@@ -330,7 +330,7 @@ def test_a_guarded_connection_refuses_attach_and_pragmas_that_write_or_reach_fil
     assert not (tmp_path / "other.db").exists()
     assert conn.execute("pragma table_info(projects)").fetchall()
     assert conn.execute("pragma schema_version").fetchone()[0] > 0
-    assert conn.execute("select count(*) from projects_fts where projects_fts match 'nuoret'").fetchone()[0] >= 0
+    assert conn.execute("select count(*) from project_index_fts where project_index_fts match 'nuoret'").fetchone()[0] >= 0
 
 
 # ------------------------------------------------------------------------- the limits themselves

@@ -201,6 +201,24 @@ def test_esr_build_says_when_it_replaced_an_archive_a_server_serves(tmp_path):
     ) in result.stderr
 
 
+def test_esr_serve_refuses_an_archive_of_the_older_layout(tmp_path, small_archive):
+    """An archive whose projects had a full-text index of their own: metadata.yml sends the
+    projects' search box to project_index_fts, whose rowids that archive's index did not share
+    with projects, so the box would list the wrong projects. Refused, and nothing changed."""
+    db = tmp_path / "esr.db"
+    shutil.copy(small_archive, db)
+    with sqlite3.connect(db) as connection:
+        connection.execute("create virtual table projects_fts using fts5(name, content='projects')")
+    connection.close()
+    before = db.read_bytes()
+    result = esr_in_process("serve", "--db", str(db), "--port", "0")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"esr: error: {db} was built by an older version of esr, whose search tables this one misreads: rebuild it (esr build)"
+    ]
+    assert db.read_bytes() == before
+
+
 def test_esr_serve_refuses_an_archive_not_named_esr_db(tmp_path, small_archive):
     other = tmp_path / "arkisto.db"
     shutil.copy(small_archive, other)

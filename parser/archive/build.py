@@ -454,7 +454,7 @@ def _write_archive(
 
 #: The full-text indexes a new archive fills while their rows come in: the documents' rows
 #: while the workers parse, the project index's while it is made.
-_INDEXED_AS_LOADED = ("projects", "documents", "project_index")
+_INDEXED_AS_LOADED = ("documents", "project_index")
 #: The end of the name of the file those indexes are made in, beside the temporary database.
 _SEARCH_SIDE = "-search"
 #: What SQLite and the build keep beside a temporary database.

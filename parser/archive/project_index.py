@@ -14,7 +14,6 @@ in full in each), the whole country (``valtakunnallinen``) or unknown.
 
 from __future__ import annotations
 
-import itertools
 import json
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -152,7 +151,7 @@ def _index_query(db: sqlite_utils.Database) -> tuple[str, list[str], list[str]]:
         "c.code", "p.code is not null", *(f"p.[{column}]" for column in described),
         *(f"case when p.code is not null then {expression} end" for expression in extras),
         "l.code is not null", *(f"l.[{column}]" for column in listed),
-        "e.code is not null", "e.implementer_business_id", "e.summary",
+        "e.code is not null", "e.implementer_business_id", "e.summary", "coalesce(p.rowid, -l.rowid)",
     ]
     sql = (
         f"select {', '.join(columns)} from (select code from projects union select code from project_list where code is not null) c "
@@ -176,21 +175,30 @@ def rebuild_project_index(db: sqlite_utils.Database) -> int:
 
 
 def fill_project_index(db: sqlite_utils.Database, on_batch: Callable[[], None] | None = None) -> int:
-    """The first half of :func:`rebuild_project_index`: ``project_index`` anew, from the tables'
-    primary keys alone (a new archive fills it before the other indexes are made).
+    """The first half of :func:`rebuild_project_index`: ``project_index`` brought up to date
+    from the tables' primary keys alone (a new archive fills it before the other indexes are made).
+
+    A row's rowid is that of its project's ``projects`` row, or (a project without a
+    description) its list row's negated: so ``project_index_fts``, the one full-text index of
+    the projects' texts, is also the ``projects`` table's (Datasette's ``fts_table``, in
+    metadata.yml), and a description's texts are tokenized once, not twice.
 
     The rows are made while one query reads them in code order and written in batches: neither
     the descriptions nor the lists are held whole in memory. ``on_batch`` is called after each
     batch is written (a new archive's build hands the rows to its full-text index then, which
-    tokenizes them while the next batch is made). When the index already holds the same codes,
-    each in the place a new index gives it (an incremental build that changed no code), only
-    the rows whose values changed are written: the same table, without deleting and inserting
-    every row (and its full-text entry) again.
+    tokenizes them while the next batch is made). A row that keeps its code and rowid (an
+    incremental build) is rewritten only when a value changed; the others are deleted and
+    inserted: the same table in the end as deleting every row and inserting the new ones, without
+    writing every row (and its full-text entry) again.
     """
-    if _same_codes(db):
-        return _update_in_place(db)
-    insert = f"insert into project_index ({', '.join(f'[{c}]' for c in _ROW_ORDER)}) values ({', '.join('?' * len(_ROW_ORDER))})"
-    db.execute("delete from project_index")
+    wanted = set(db.execute(_ROWIDS_SQL).fetchall())
+    held = set(db.execute("select rowid, code from project_index").fetchall())
+    stale = held - wanted
+    if stale:
+        db.conn.executemany("delete from project_index where rowid = ?", [(rowid,) for rowid, _ in stale])
+    insert = f"insert into project_index (rowid, {', '.join(f'[{c}]' for c in _ROW_ORDER)}) values (?, {', '.join('?' * len(_ROW_ORDER))})"
+    if held - stale:
+        return _update_in_place(db, insert)
     rows: list[tuple[Any, ...]] = []
     count = 0
     for row in _index_rows(db):
@@ -210,31 +218,34 @@ def _write_batch(db: sqlite_utils.Database, insert: str, rows: list[tuple[Any, .
     return len(rows)
 
 
-_CODES_SQL = "select code from projects union select code from project_list where code is not null order by code"
+#: (rowid, code) of every row the index is to hold (see :func:`fill_project_index`).
+_ROWIDS_SQL = """select coalesce(p.rowid, -l.rowid), c.code
+from (select code from projects union select code from project_list where code is not null) c
+left join projects p on p.code = c.code left join project_list l on l.code = c.code"""
 
 
-def _same_codes(db: sqlite_utils.Database) -> bool:
-    """Whether the index holds the codes it is to hold, in code order, as rowids 1, 2, … (what
-    deleting every row and inserting the new ones in code order would give them)."""
-    count, low, high = db.execute("select count(*), min(rowid), max(rowid) from project_index").fetchone()
-    if not count or (low, high) != (1, count):
-        return False
-    held = db.execute("select code from project_index order by rowid")
-    wanted = db.execute(_CODES_SQL)
-    return all(old == new for old, new in itertools.zip_longest(held, wanted))
-
-
-def _update_in_place(db: sqlite_utils.Database) -> int:
-    """Write the rows of :func:`_index_rows` whose values differ from the index's (same codes)."""
-    held = db.execute(f"select rowid, {', '.join(f'[{c}]' for c in _ROW_ORDER)} from project_index order by rowid")
-    changed = [(*row, old[0]) for row, old in zip(_index_rows(db), held) if row != old[1:]]
+def _update_in_place(db: sqlite_utils.Database, insert: str) -> int:
+    """Write the rows of :func:`_index_rows` that the index lacks or holds with other values
+    (its rows of another code or rowid are deleted already)."""
+    held = db.execute(f"select rowid, {', '.join(f'[{c}]' for c in _ROW_ORDER)} from project_index order by code")
+    old = next(held, None)
+    changed, new = [], []
+    for row in _index_rows(db):
+        if old is not None and old[1] == row[1]:
+            if row != old:
+                changed.append((*row[1:], row[0]))
+            old = next(held, None)
+        else:
+            new.append(row)
     if changed:
         db.conn.executemany(f"update project_index set {', '.join(f'[{c}] = ?' for c in _ROW_ORDER)} where rowid = ?", changed)
+    if new:
+        db.conn.executemany(insert, new)
     return db.execute("select count(*) from project_index").fetchone()[0]
 
 
 def _index_rows(db: sqlite_utils.Database) -> Iterator[tuple[Any, ...]]:
-    """The rows of the index, in code order, each a tuple in :data:`_ROW_ORDER`."""
+    """The rows of the index, in code order, each its rowid and then the values of :data:`_ROW_ORDER`."""
     sql, described_columns, list_columns = _index_query(db)
     names = indicator_names()
     places_from = 2 + len(described_columns)
@@ -270,6 +281,7 @@ def _index_rows(db: sqlite_utils.Database) -> Iterator[tuple[Any, ...]]:
                 areas[area] = _place(None, row)
             place = areas[area]
         yield (
+            values[-1],
             code,
             base.get("period") or (row or {}).get("period"),
             base["fund"],

@@ -244,7 +244,7 @@ TABLES = (
 )
 PROJECT_CHILD_TABLES = (CO_IMPLEMENTERS, PROJECT_AREAS, INDICATORS, HORIZONTAL_RATINGS, SUSTAINABILITY_SCORES, EXTRA_FIELDS)
 
-# Full-text search (projects_fts, documents_fts and the Finnish vocabulary) is declared and
+# Full-text search (project_index_fts, documents_fts and the Finnish vocabulary) is declared and
 # built by parser.search, which owns the tokenizer the queries depend on.
 
 #: The figures of a project as each source saw them, when: the official lists (current and

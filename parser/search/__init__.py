@@ -5,9 +5,10 @@ Finnish inflects and compounds words: ``asunnottomuus`` is also written ``asunno
 misses them. Here the rows are indexed as written, and the Finnish knowledge sits in a small
 table of the archive's *vocabulary*:
 
-* **Rows.** ``projects_fts`` and ``documents_fts`` (:data:`SEARCH_TABLES`) are FTS5 tables over
-  the source columns, kept in step by sqlite-utils' triggers, with the ``unicode61`` tokenizer
-  without diacritic folding (:data:`TOKENIZE`: ``näissä`` is not ``naissa``). FTS5's C
+* **Rows.** ``project_index_fts`` (every project's name, implementer and texts; also the
+  ``projects`` table's index, :data:`SEARCHED_THROUGH`), ``documents_fts`` and
+  ``project_list_fts`` (:data:`SEARCH_TABLES`) are FTS5 tables over the source columns, kept
+  in step by sqlite-utils' triggers, with the ``unicode61`` tokenizer without diacritic folding (:data:`TOKENIZE`: ``näissä`` is not ``naissa``). FTS5's C
   tokenizer does all the work of indexing, so 200 MB of text index in seconds.
 * **Vocabulary.** ``vocabulary_fts`` (:data:`VOCABULARY`; ``_fts`` in the name keeps it out of
   dumps, exports and the table list, as for every full-text table) has one row per distinct
@@ -42,11 +43,11 @@ from .query import (
     ANY, END, LONG_KEY, MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_TERMS, MAX_TERMS_PER_KEY, MIN_CUT, MIN_STEM, NOTHING,
     START, WORD, Key, Normaliser, Vocabulary, default_normaliser, normalise_for_index, normalise_query,
 )
-from .tables import SEARCH_TABLES, TOKENIZE, VOCABULARY, SearchTable, has_vocabulary
+from .tables import SEARCH_TABLES, SEARCHED_THROUGH, TOKENIZE, VOCABULARY, SearchTable, has_vocabulary, search_table_of
 
 __all__ = [
     "ANY", "END", "IndexAsLoaded", "LONG_KEY", "MAX_QUERY_CHARS", "MAX_QUERY_WORDS", "MAX_TERMS", "MAX_TERMS_PER_KEY", "MIN_CUT",
-    "MIN_STEM", "NOTHING", "SEARCH_TABLES", "START", "TOKENIZE", "VOCABULARY", "WORD", "Key", "Normaliser",
+    "MIN_STEM", "NOTHING", "SEARCHED_THROUGH", "SEARCH_TABLES", "START", "TOKENIZE", "VOCABULARY", "WORD", "Key", "Normaliser",
     "SearchTable", "Vocabulary", "create_search_index", "default_normaliser", "has_vocabulary", "index_table",
-    "compound_parts", "normalise_for_index", "normalise_query", "words",
+    "compound_parts", "normalise_for_index", "normalise_query", "search_table_of", "words",
 ]  # fmt: skip

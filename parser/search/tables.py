@@ -21,18 +21,26 @@ class SearchTable:
 
 #: The full-text indexes, by source table. Datasette finds each by its ``content=`` table.
 SEARCH_TABLES: dict[str, SearchTable] = {
-    "projects": SearchTable(
-        "projects_fts", "projects", "code",
-        ("name", "summary", "target_groups_primary", "target_groups_indirect", "target_groups_description",
-         "final_report_summary", "communication_plan", "dissemination_plan"),
-    ),
     "documents": SearchTable("documents_fts", "documents", "id", ("title", "text")),
     # Every project the archive knows, once, by its name, implementer and (where there is one)
-    # its description's texts or its EURA 2021 summary: what /haku searches.
+    # its description's texts or its EURA 2021 summary: what /haku searches. A described
+    # project's row has its projects row's rowid, so this is the projects table's index too
+    # (fts_table in metadata.yml): a description's texts are tokenized once.
     "project_index": SearchTable("project_index_fts", "project_index", "code", ("name", "implementer_name", "search_text")),
     # The official lists as they are, for the ?_search= box of project_list.
     "project_list": SearchTable("project_list_fts", "project_list", "code", ("name", "implementer_name", "managing_authority")),
 }
+
+#: The tables whose search box searches another table's index, whose rows have the same
+#: rowids: a described project's ``project_index`` row has its ``projects`` row's
+#: (``fts_table`` in metadata.yml says so to Datasette).
+SEARCHED_THROUGH = {"projects": "project_index"}
+
+
+def search_table_of(table: str) -> SearchTable:
+    """The full-text index that ``table``'s search box (``?_search=``) searches."""
+    return SEARCH_TABLES[SEARCHED_THROUGH.get(table, table)]
+
 
 #: The rows' tokenizer: words of letters and digits, lower-cased, ``ä``/``ö``/``å`` kept.
 TOKENIZE = "unicode61 remove_diacritics 0"
