@@ -14,10 +14,13 @@ within half a second that its parent pid changed.
 from __future__ import annotations
 
 import ctypes
+import faulthandler
 import multiprocessing
 import os
+import re
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -163,11 +166,20 @@ def _start(process: multiprocessing.process.BaseProcess) -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _worker(connection: Connection, parent: int, pdf_engine: str, limits: Limits, transform: Transform | None) -> None:
+#: The signal that asks a worker where it is (its Python stack, written to its trace file).
+_WHERE = getattr(signal, "SIGUSR1", None)
+
+
+def _worker(
+    connection: Connection, parent: int, pdf_engine: str, limits: Limits, transform: Transform | None, trace: Any = None
+) -> None:
     # Ctrl+C reaches the whole process group: the parent stops the workers (and says so once);
     # a handler the parent installed for SIGTERM must not run here either.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if trace is not None:
+        # Written from the signal handler in C, so even while the worker is stuck in C code.
+        faulthandler.register(_WHERE, file=trace, all_threads=False)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # held back by _start
     _die_with_parent(parent)
@@ -194,7 +206,10 @@ AHEAD = 3
 class _Worker:
     def __init__(self, context: multiprocessing.context.BaseContext, pdf_engine: str, limits: Limits, transform: Transform | None) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, os.getpid(), pdf_engine, limits, transform), daemon=True)
+        #: Where the worker writes its stack when asked (:meth:`where`): a forked worker shares
+        #: the open file; a spawned one could not, and is not asked.
+        self.trace = tempfile.TemporaryFile() if _WHERE is not None and context.get_start_method() == "fork" else None
+        self.process = context.Process(target=_worker, args=(child, os.getpid(), pdf_engine, limits, transform, self.trace), daemon=True)
         _start(self.process)
         child.close()
         #: The files handed to the worker and not answered yet, in the order it reads them.
@@ -221,6 +236,32 @@ class _Worker:
         self.deadline = time.monotonic() + timeout
         return task
 
+    def where(self, wait: float = 0.5) -> str | None:
+        """Where the worker's Python code is now: the innermost frame, as ``function, folder/file.py
+        line N`` (for a file it overran its time on: which step hung), or ``None`` if it cannot say."""
+        if self.trace is None or not self.process.is_alive():
+            return None
+        self.trace.seek(0)
+        self.trace.truncate()
+        try:
+            os.kill(self.process.pid, _WHERE)
+        except OSError:
+            return None
+        deadline = time.monotonic() + wait
+        size = -1
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            now = os.fstat(self.trace.fileno()).st_size
+            if now and now == size:
+                break  # the dump is written in several writes: done once it stops growing
+            size = now
+        self.trace.seek(0)
+        frame = _FRAME.search(self.trace.read(64 * 1024).decode("utf-8", "replace"))
+        if frame is None:
+            return None
+        path, line, function = frame.groups()
+        return f"{function}, {'/'.join(path.split(os.sep)[-2:])} line {line}"
+
     def stop(self, kill: bool = False) -> None:
         """End the worker: ask it to stop, or kill it when it is busy or does not stop."""
         if kill:
@@ -235,6 +276,12 @@ class _Worker:
             self.process.kill()
             self.process.join()
         self.connection.close()
+        if self.trace is not None:
+            self.trace.close()
+
+
+#: A frame of a faulthandler dump: ``  File "path", line 12 in function``.
+_FRAME = re.compile(r'^  File "(.*)", line (\d+) in (.+)$', re.MULTILINE)
 
 
 def default_jobs() -> int:
@@ -305,7 +352,9 @@ def parse_files(
                         worker.answered(limits.timeout)
                 elif time.monotonic() >= worker.deadline:
                     index, path = worker.tasks[0]
-                    outcome = Outcome(path, error=f"timed out: reading took more than {limits.timeout:g} s", seconds=limits.timeout)
+                    where = worker.where()
+                    stuck = f" (stuck in {where})" if where else ""
+                    outcome = Outcome(path, error=f"timed out: reading took more than {limits.timeout:g} s{stuck}", seconds=limits.timeout)
                     worker = replace(worker)
                 else:
                     continue

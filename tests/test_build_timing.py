@@ -13,6 +13,7 @@ anything: benchmarks/build.py does.
 from __future__ import annotations
 
 import functools
+import inspect
 import multiprocessing
 import os
 import signal
@@ -314,7 +315,10 @@ def test_a_file_that_hangs_or_kills_its_worker_fails_alone(tmp_path):
     outcomes = list(parse_files(paths, jobs=1, limits=Limits(timeout=1.0), transform=functools.partial(_slow, seconds=0.0)))
     assert [outcome.path for outcome in outcomes] == paths
     assert [outcome.document for outcome in outcomes] == ["a.txt", None, "b.txt", "c.txt", None, "d.txt", "e.txt"]
-    assert outcomes[1].error.startswith("timed out")
+    # Where the worker was when it overran: the sleep of _slow (faulthandler's innermost frame).
+    lines, first = inspect.getsourcelines(_slow)
+    line = first + next(i for i, text in enumerate(lines) if "time.sleep(30" in text)
+    assert outcomes[1].error == f"timed out: reading took more than 1 s (stuck in _slow, tests/test_build_timing.py line {line})"
     assert outcomes[4].error.startswith("the parser process died")
     two = list(parse_files(paths, jobs=2, limits=Limits(timeout=1.0), transform=functools.partial(_slow, seconds=0.0)))
     assert [(outcome.document, outcome.error is None) for outcome in two] == [(outcome.document, outcome.error is None) for outcome in outcomes]
