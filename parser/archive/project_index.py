@@ -154,7 +154,7 @@ def _index_query(db: sqlite_utils.Database) -> tuple[str, list[str], list[str]]:
         "e.code is not null", "e.implementer_business_id", "e.summary", "coalesce(p.rowid, -l.rowid)",
     ]
     sql = (
-        f"select {', '.join(columns)} from (select code from projects union select code from project_list where code is not null) c "
+        f"select {', '.join(columns)} from temp.[{_CODES}] c "
         "left join projects p on p.code = c.code left join project_list l on l.code = c.code "
         "left join eura2021_projects e on e.code = c.code order by c.code"
     )
@@ -191,6 +191,23 @@ def fill_project_index(db: sqlite_utils.Database, on_batch: Callable[[], None] |
     inserted: the same table in the end as deleting every row and inserting the new ones, without
     writing every row (and its full-text entry) again.
     """
+    # Every code the index is to hold, in a table of its own: read in its key's order, the
+    # rows come in code order without SQLite sorting them (their 40 MB of texts at 4,000
+    # descriptions) in a temporary B-tree.
+    db.execute(f"drop table if exists temp.[{_CODES}]")
+    db.execute(f"create temp table [{_CODES}] (code text primary key) without rowid")
+    db.execute(f"insert into temp.[{_CODES}] select code from projects union select code from project_list where code is not null")
+    try:
+        return _fill(db, on_batch)
+    finally:
+        db.execute(f"drop table temp.[{_CODES}]")
+
+
+#: The temporary table of the codes :func:`fill_project_index` writes rows for.
+_CODES = "_project_index_codes"
+
+
+def _fill(db: sqlite_utils.Database, on_batch: Callable[[], None] | None) -> int:
     wanted = set(db.execute(_ROWIDS_SQL).fetchall())
     held = set(db.execute("select rowid, code from project_index").fetchall())
     stale = held - wanted
@@ -219,8 +236,7 @@ def _write_batch(db: sqlite_utils.Database, insert: str, rows: list[tuple[Any, .
 
 
 #: (rowid, code) of every row the index is to hold (see :func:`fill_project_index`).
-_ROWIDS_SQL = """select coalesce(p.rowid, -l.rowid), c.code
-from (select code from projects union select code from project_list where code is not null) c
+_ROWIDS_SQL = f"""select coalesce(p.rowid, -l.rowid), c.code from temp.[{_CODES}] c
 left join projects p on p.code = c.code left join project_list l on l.code = c.code"""
 
 
