@@ -13,10 +13,8 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-import yaml
 
 from parser.archive.build import build
-from parser.search import SEARCHED_THROUGH
 
 from .conftest import CORPUS, ROOT, copy_corpus
 
@@ -199,8 +197,6 @@ def test_full_text_search(archive):
     assert hits == [("asumisen-tukemisen-toimintamalli.txt",)]
     assert archive["project_index"].detect_fts() == "project_index_fts"
     assert archive["projects"].detect_fts() is None  # the descriptions' texts are tokenized once
-    tables = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))["databases"]["esr"]["tables"]
-    assert {table: tables[table]["fts_table"] for table in SEARCHED_THROUGH} == {"projects": "project_index_fts"}
 
 
 def test_incremental_rebuild_parses_only_the_changed_file(built_copy, small_archive_and_report):

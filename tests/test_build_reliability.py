@@ -153,6 +153,43 @@ def test_no_op_rebuild_removes_what_dead_builds_left(tmp_path, bare_archive):
     assert leftovers(tmp_path) == []
 
 
+class _Stopped(BaseException):
+    """Stands for a signal's exception (Ctrl+C, esr build's SIGTERM), raised between two lines."""
+
+
+@pytest.mark.parametrize("where", ["temporary", "side index"])
+def test_a_build_stopped_just_after_making_a_file_leaves_nothing(tmp_path, monkeypatch, where):
+    """A signal lands after the temporary (or the full-text index's side file) exists and before
+    the build has its name: the build still removes it."""
+    from parser import search
+    from parser.archive import build as build_module
+
+    corpus = copy_corpus(tmp_path, reference=False)
+    if where == "temporary":
+        made = build_module._new_temporary
+
+        def stopped_after(db_path):
+            made(db_path)
+            raise _Stopped
+
+        monkeypatch.setattr(build_module, "_new_temporary", stopped_after)
+    else:
+        init = search.IndexAsLoaded.__init__
+
+        def stopped_after(self, *args):
+            init(self, *args)
+            assert self.side.exists()  # the file the stop must not leave behind
+            self.close()  # (only so that no thread of this test outlives it)
+            self.side.touch()
+            raise _Stopped
+
+        monkeypatch.setattr(search.IndexAsLoaded, "__init__", stopped_after)
+    with pytest.raises(_Stopped):
+        build(corpus, tmp_path / "esr.db", jobs=1)
+    assert leftovers(tmp_path) == []
+    assert multiprocessing.active_children() == []
+
+
 _HOT_JOURNAL = """
 import os, sqlite3, sys
 connection = sqlite3.connect(sys.argv[1], isolation_level=None)

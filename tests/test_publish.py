@@ -24,6 +24,7 @@ import yaml
 from datasette.utils import validate_sql_select
 
 from parser.publish import load_metadata
+from parser.search import SEARCHED_THROUGH, search_table_of
 
 from .conftest import ROOT
 
@@ -222,8 +223,14 @@ def test_metadata_loads_with_provenance_and_license(metadata):
 
 
 def test_metadata_leaves_search_to_the_search_plugin(metadata):
-    for name, table in metadata["databases"]["esr"]["tables"].items():
-        assert not {"fts_table", "fts_pk", "searchmode"} & set(table), name
+    """No raw search mode or other key that would bypass the plugin's matching; the one
+    ``fts_table`` is the projects table's, which searches the project index (their rows share
+    rowids, parser.search.SEARCHED_THROUGH)."""
+    tables = metadata["databases"]["esr"]["tables"]
+    for name, table in tables.items():
+        assert not {"fts_pk", "searchmode"} & set(table), name
+    assert {name: table["fts_table"] for name, table in tables.items() if "fts_table" in table} == {"projects": "project_index_fts"}
+    assert {name: search_table_of(name).name for name in SEARCHED_THROUGH} == {"projects": "project_index_fts"}
 
 
 def test_every_canned_query_is_a_described_read_only_select(metadata):

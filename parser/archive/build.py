@@ -350,9 +350,9 @@ def _write_archive(
         if on_plan is not None:
             on_plan(len(to_parse))
         outcomes = start_parse(to_parse)
-    temporary = _new_temporary(db_path)
     live_index = None
     try:
+        temporary = _new_temporary(db_path)
         if old is not None:
             shutil.copyfile(db_path, temporary)
         with sqlite_utils.Database(temporary) as db:
@@ -448,7 +448,11 @@ def _write_archive(
     finally:
         if live_index is not None:
             live_index.close()
-        _remove_temporary(temporary)
+        # Every temporary beside the archive, not only ``temporary``: a signal can stop the
+        # build between a file's creation and the line that names it (in _new_temporary, or
+        # the index's side file before live_index is set). The build lock makes them all this
+        # build's or stale (see _remove_stale_temporaries).
+        _remove_stale_temporaries(db_path)
     return report
 
 
@@ -656,12 +660,6 @@ def _new_temporary(db_path: Path) -> Path:
         for suffix in _BESIDE:
             Path(f"{temporary}{suffix}").unlink(missing_ok=True)
         return temporary
-
-
-def _remove_temporary(temporary: Path) -> None:
-    for path in (temporary, *(Path(f"{temporary}{suffix}") for suffix in _BESIDE)):
-        with contextlib.suppress(OSError):
-            path.unlink()
 
 
 #: Locks this process holds (a POSIX lock does not exclude the process that holds it).

@@ -103,17 +103,18 @@ class IndexAsLoaded:
         self._error: BaseException | None = None
         #: Each index's terms once the thread has indexed the last rows, by index name.
         self._terms: dict[str, set[str]] = {}
-        self._thread = threading.Thread(target=self._index, args=(creates,), name="esr-search-index", daemon=True)
+        # Made here, not in the thread: once this returns the file exists, so a build stopped
+        # at any moment after (a signal, even before it holds this object) removes it for good.
+        connection = sqlite3.connect(self.side, check_same_thread=False)
+        self._thread = threading.Thread(target=self._index, args=(connection, creates), name="esr-search-index", daemon=True)
         self._thread.start()
 
     @staticmethod
     def _temporary(spec: SearchTable) -> tuple[str, str]:
         return f"_new_rows_{spec.source}", f"_gone_rows_{spec.source}"
 
-    def _index(self, creates: list[str]) -> None:
-        connection = None
+    def _index(self, connection: sqlite3.Connection, creates: list[str]) -> None:
         try:
-            connection = sqlite3.connect(self.side)
             connection.execute("pragma journal_mode = memory")
             connection.execute("pragma synchronous = off")
             for sql in creates:
@@ -133,8 +134,7 @@ class IndexAsLoaded:
             while self._work.get() is not None:  # the build goes on handing rows until it learns
                 pass
         finally:
-            if connection is not None:
-                connection.close()
+            connection.close()
 
     def catch_up(self) -> None:
         """Hand the rows written, changed or deleted since the last call to the index thread."""
