@@ -34,6 +34,7 @@ try:
 except ImportError:  # not on every platform
     resource = None  # type: ignore[assignment]
 
+from .extract.layouts import compile_patterns
 from .parse import DEFAULT_MAX_BYTES, parse_path
 from .read import UnreadableDocument
 from .records import Document
@@ -306,6 +307,8 @@ def parse_files(
     if not paths:
         return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    if context.get_start_method() == "fork":
+        compile_patterns()  # once here, inherited by every worker
     workers: list[_Worker] = []
     finished: dict[int, Outcome] = {}
     queue = iter(enumerate(paths))

@@ -307,6 +307,28 @@ def test_a_worker_starts_without_loading_a_library(monkeypatch, tmp_path):
     assert (outcome.error, outcome.document) == (None, "a.txt")
 
 
+def _noting_compiled_patterns(note: Path, real_worker, *args) -> None:
+    from parser.extract.layouts import builtin_layouts
+
+    compiled = [("title_pattern" in vars(layout), all("row_pattern" in vars(s.table) for s in layout.sections if s.table)) for layout in builtin_layouts()]
+    note.write_text(repr(compiled))
+    real_worker(*args)
+
+
+def test_workers_inherit_the_layouts_patterns_compiled(monkeypatch, tmp_path):
+    """A worker starts with every layout's title and score-table patterns compiled (by the
+    parent, once, before it forks): it compiles none at its first file (see README: a worker
+    forked from the test process once spun in the regex compiler there)."""
+    from parser import runner
+    from parser.extract.layouts import builtin_layouts
+
+    builtin_layouts.cache_clear()  # layouts as a process that has parsed nothing has them
+    monkeypatch.setattr(runner, "_worker", functools.partial(_noting_compiled_patterns, tmp_path / "note", runner._worker))
+    [outcome] = parse_files(_files(tmp_path, ["a.txt"]), jobs=1, transform=functools.partial(_slow, seconds=0.0))
+    assert outcome.error is None
+    assert (tmp_path / "note").read_text() == repr([(True, True)] * len(builtin_layouts()))
+
+
 def test_a_file_that_hangs_or_kills_its_worker_fails_alone(tmp_path):
     """The files handed out behind a file that hangs or kills its worker go to the next worker
     and are read; the results keep the input order."""

@@ -341,3 +341,15 @@ def builtin_layouts() -> tuple[LayoutSpec, ...]:
     folder = resources.files(__name__)
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".yml")), key=lambda f: f.name)
     return tuple(load_layout(f.read_text(encoding="utf-8")) for f in files)
+
+
+def compile_patterns() -> None:
+    """Compile the built-in layouts' patterns now rather than at the first document that needs
+    them: :func:`parser.runner.parse_files` calls this before it forks its workers, so that they
+    inherit them compiled (each compiled them again at its first file, and a worker forked from
+    the test process once spun in the regex compiler there: README, the test suite)."""
+    for layout in builtin_layouts():
+        layout.title_pattern  # noqa: B018 - a cached property: reading it compiles it
+        for section in layout.sections:
+            if section.table is not None:
+                section.table.row_pattern  # noqa: B018
