@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -215,25 +217,33 @@ class EsrError(click.ClickException):
         click.echo(f"esr: error: {self.format_message()}", err=True)
 
 
+def _archive_row(archive: Path, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+    """The first row ``sql`` reads from an archive opened read-only (``None``: no row); raises
+    ``sqlite3.Error`` for a file that is not an archive."""
+    import sqlite3
+
+    connection = sqlite3.connect(f"file:{archive}?mode=ro", uri=True)
+    try:
+        return connection.execute(sql, params).fetchone()
+    finally:
+        connection.close()
+
+
 def _contacts_included(archive: Path) -> bool:
     """Whether an archive was built with the contact persons' e-mails and phones (its build_info
     says; an archive that does not say is taken to hold them)."""
     import sqlite3
 
     try:
-        connection = sqlite3.connect(f"file:{archive}?mode=ro", uri=True)
-        try:
-            row = connection.execute("select value from build_info where key = 'contacts'").fetchone()
-        finally:
-            connection.close()
+        row = _archive_row(archive, "select value from build_info where key = 'contacts'")
     except sqlite3.Error:
         return True
     return row is None or row[0] != "left out"
 
 
 #: A table only archives of an older layout have: ``projects`` had a full-text index of its own
-#: (``project_index_fts`` is its index now, and metadata.yml says so: served with an old archive,
-#: its search box would answer with the wrong projects).
+#: (``project_index_fts`` is its index now: served with an old archive, whose project index had
+#: other rowids, its search box would answer with the wrong projects).
 _OLDER_LAYOUT_TABLE = "projects_fts"
 
 
@@ -242,11 +252,7 @@ def _older_layout(archive: Path) -> bool:
     import sqlite3
 
     try:
-        connection = sqlite3.connect(f"file:{archive}?mode=ro", uri=True)
-        try:
-            return connection.execute("select 1 from sqlite_master where name = ?", [_OLDER_LAYOUT_TABLE]).fetchone() is not None
-        finally:
-            connection.close()
+        return _archive_row(archive, "select 1 from sqlite_master where name = ?", [_OLDER_LAYOUT_TABLE]) is not None
     except sqlite3.Error:
         return False  # not an archive at all: Datasette says so
 

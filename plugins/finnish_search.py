@@ -4,7 +4,7 @@ Datasette 0.65's table search (``datasette/filters.py``, ``search_filters``) add
 ``rowid in (select rowid from {fts_table} where {fts_table} match escape_fts(:search))``, with
 ``escape_fts`` a SQL function that ``datasette/sql_functions.py`` registers on every connection
 in its ``prepare_connection`` hook, and ``fts_table`` the FTS table whose ``content=`` is the
-table (``documents_fts``), or the one metadata.yml names (``project_index_fts`` for ``projects``,
+table (``documents_fts``), or the metadata's (``project_index_fts`` for ``projects``,
 :data:`parser.search.SEARCHED_THROUGH`). On a database that has the search vocabulary
 (:func:`parser.search.create_search_index`), this plugin re-registers ``escape_fts`` with
 :func:`parser.search.normalise_query` bound to that connection's vocabulary. It runs after

@@ -24,7 +24,6 @@ import yaml
 from datasette.utils import validate_sql_select
 
 from parser.publish import load_metadata
-from parser.search import SEARCHED_THROUGH, search_table_of
 
 from .conftest import ROOT
 
@@ -223,14 +222,16 @@ def test_metadata_loads_with_provenance_and_license(metadata):
 
 
 def test_metadata_leaves_search_to_the_search_plugin(metadata):
-    """No raw search mode or other key that would bypass the plugin's matching; the one
-    ``fts_table`` is the projects table's, which searches the project index (their rows share
-    rowids, parser.search.SEARCHED_THROUGH)."""
-    tables = metadata["databases"]["esr"]["tables"]
-    for name, table in tables.items():
-        assert not {"fts_pk", "searchmode"} & set(table), name
+    for name, table in metadata["databases"]["esr"]["tables"].items():
+        assert not {"fts_table", "fts_pk", "searchmode"} & set(table), name
+
+
+def test_the_projects_table_searches_the_project_index():
+    """The one ``fts_table`` Datasette is given, by load_metadata: the projects table's search
+    box searches project_index_fts (their rows share rowids, parser.search.SEARCHED_THROUGH)."""
+    tables = load_metadata(ROOT)["databases"]["esr"]["tables"]
     assert {name: table["fts_table"] for name, table in tables.items() if "fts_table" in table} == {"projects": "project_index_fts"}
-    assert {name: search_table_of(name).name for name in SEARCHED_THROUGH} == {"projects": "project_index_fts"}
+    assert tables["projects"]["title"] == "Hankkeet — projects"  # merged into, not replaced
 
 
 def test_every_canned_query_is_a_described_read_only_select(metadata):

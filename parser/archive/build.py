@@ -233,7 +233,7 @@ def build(
     it no chance leaves them to the next build, which removes them.
     """
     with _BuildLock(db_path):
-        _remove_stale_temporaries(db_path)
+        _remove_temporaries(db_path)
         return _build(corpus, db_path, full=full, jobs=jobs, pdf_engine=pdf_engine, limits=limits,
                       include_contacts=include_contacts, on_parsed=on_parsed, on_plan=on_plan)
 
@@ -450,9 +450,8 @@ def _write_archive(
             live_index.close()
         # Every temporary beside the archive, not only ``temporary``: a signal can stop the
         # build between a file's creation and the line that names it (in _new_temporary, or
-        # the index's side file before live_index is set). The build lock makes them all this
-        # build's or stale (see _remove_stale_temporaries).
-        _remove_stale_temporaries(db_path)
+        # the index's side file before live_index is set).
+        _remove_temporaries(db_path)
     return report
 
 
@@ -633,12 +632,13 @@ def _temporaries(db_path: Path) -> Iterator[Path]:
             yield db_path.parent / name
 
 
-def _remove_stale_temporaries(db_path: Path) -> None:
-    """Remove what builds that are no longer running left beside the database.
+def _remove_temporaries(db_path: Path) -> None:
+    """Remove every temporary and journal beside the database: at a build's start what dead
+    builds left, at its end its own.
 
     Called with the build lock held, so no other build of this database is running: every
-    temporary and journal here is stale, whatever pid its name gives (a reused pid, PID 1 in a
-    container, is no proof of life).
+    temporary here is this build's or stale, whatever pid its name gives (a reused pid, PID 1
+    in a container, is no proof of life).
     """
     for stale in _temporaries(db_path):
         with contextlib.suppress(OSError):

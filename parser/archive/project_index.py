@@ -180,8 +180,8 @@ def fill_project_index(db: sqlite_utils.Database, on_batch: Callable[[], None] |
 
     A row's rowid is that of its project's ``projects`` row, or (a project without a
     description) its list row's negated: so ``project_index_fts``, the one full-text index of
-    the projects' texts, is also the ``projects`` table's (Datasette's ``fts_table``, in
-    metadata.yml), and a description's texts are tokenized once, not twice.
+    the projects' texts, is also the ``projects`` table's (Datasette's ``fts_table``:
+    :data:`parser.search.SEARCHED_THROUGH`), and a description's texts are tokenized once, not twice.
 
     The rows are made while one query reads them in code order and written in batches: neither
     the descriptions nor the lists are held whole in memory. ``on_batch`` is called after each

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..search import SEARCHED_THROUGH, search_table_of
 from ..yaml_files import load_yaml
 
 #: Metadata files merged in this order; later files add to (never replace) earlier ones. The
@@ -93,12 +94,17 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_metadata(folder: str | Path) -> dict[str, Any]:
-    """The metadata Datasette is given: ``metadata.yml`` with ``dashboards.yml`` merged in."""
+    """The metadata Datasette is given: ``metadata.yml`` with ``dashboards.yml`` merged in, and
+    the ``fts_table`` of each table whose search box searches another table's full-text index
+    (``projects``: ``project_index_fts``, :data:`parser.search.SEARCHED_THROUGH`)."""
     metadata: dict[str, Any] = {}
     for name in METADATA_FILES:
         path = Path(folder) / name
         if path.is_file():
             _merge(metadata, load_yaml(path.read_text(encoding="utf-8")) or {})
+    tables = metadata.setdefault("databases", {}).setdefault("esr", {}).setdefault("tables", {})
+    for table in SEARCHED_THROUGH:
+        tables.setdefault(table, {})["fts_table"] = search_table_of(table).name
     return metadata
 
 

@@ -25,7 +25,7 @@ SEARCH_TABLES: dict[str, SearchTable] = {
     # Every project the archive knows, once, by its name, implementer and (where there is one)
     # its description's texts or its EURA 2021 summary: what /haku searches. A described
     # project's row has its projects row's rowid, so this is the projects table's index too
-    # (fts_table in metadata.yml): a description's texts are tokenized once.
+    # (SEARCHED_THROUGH): a description's texts are tokenized once.
     "project_index": SearchTable("project_index_fts", "project_index", "code", ("name", "implementer_name", "search_text")),
     # The official lists as they are, for the ?_search= box of project_list.
     "project_list": SearchTable("project_list_fts", "project_list", "code", ("name", "implementer_name", "managing_authority")),
@@ -33,7 +33,7 @@ SEARCH_TABLES: dict[str, SearchTable] = {
 
 #: The tables whose search box searches another table's index, whose rows have the same
 #: rowids: a described project's ``project_index`` row has its ``projects`` row's
-#: (``fts_table`` in metadata.yml says so to Datasette).
+#: (:func:`parser.publish.load_metadata` gives Datasette each as the table's ``fts_table``).
 SEARCHED_THROUGH = {"projects": "project_index"}
 
 
