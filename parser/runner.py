@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import faulthandler
+import gc
 import multiprocessing
 import os
 import re
@@ -156,15 +157,26 @@ def _start(process: multiprocessing.process.BaseProcess) -> None:
     replaced a worker, or the interpreter's exit ending daemon processes) printed that
     exception's traceback instead of ending the worker. The forked worker inherits the mask of
     the thread that forks it; it lets the signals in once its handlers are set (``_worker``).
+
+    The objects the worker inherits are frozen out of its garbage collector (``gc.freeze``, as
+    Python's documentation advises before a fork): a collection in the worker would otherwise
+    finalize the parent's garbage, an SQLite connection among it, whose close waits for an
+    SQLite mutex that another thread of the parent held at the fork, and so for ever. In a
+    pytest process, whose heap holds many tests' connections, workers hung so at their first
+    files (in whatever allocation started the collection: a pattern's compile, a string's join).
     """
-    if not hasattr(signal, "pthread_sigmask"):
-        process.start()
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    gc.freeze()
     try:
-        process.start()
+        if not hasattr(signal, "pthread_sigmask"):
+            process.start()
+            return
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        gc.unfreeze()  # in this process they are collected as before
 
 
 #: The signal that asks a worker where it is (its Python stack, written to its trace file).

@@ -329,6 +329,47 @@ def test_workers_inherit_the_layouts_patterns_compiled(monkeypatch, tmp_path):
     assert (tmp_path / "note").read_text() == repr([(True, True)] * len(builtin_layouts()))
 
 
+class _Garbage:
+    """An object in a reference cycle that notes which process finalizes it."""
+
+    def __init__(self, note: Path) -> None:
+        self.note = note
+        self.cycle = self
+
+    def __del__(self) -> None:
+        with open(self.note, "a", encoding="utf-8") as file:
+            file.write(f"{os.getpid()}\n")
+
+
+def _collecting(document) -> str:
+    """A transform that runs a full garbage collection in the worker."""
+    import gc
+
+    gc.collect()
+    return Path(document.source.path).name
+
+
+def test_a_worker_never_finalizes_its_parents_garbage(tmp_path):
+    """The parent's garbage at the fork (here an object whose finalizer notes its process; in a
+    test process, SQLite connections whose close can wait for ever on a mutex another thread
+    held at the fork) is not the worker's to collect: only the parent finalizes it."""
+    import gc
+
+    note = tmp_path / "finalized"
+    enabled = gc.isenabled()
+    gc.disable()  # the garbage must still be there when the worker is forked
+    try:
+        _Garbage(note)
+        [outcome] = parse_files(_files(tmp_path, ["a.txt"]), jobs=1, transform=_collecting)
+    finally:
+        if enabled:
+            gc.enable()
+    assert (outcome.error, outcome.document) == (None, "a.txt")
+    assert not note.exists()
+    gc.collect()
+    assert note.read_text(encoding="utf-8") == f"{os.getpid()}\n"
+
+
 def test_a_file_that_hangs_or_kills_its_worker_fails_alone(tmp_path):
     """The files handed out behind a file that hangs or kills its worker go to the next worker
     and are read; the results keep the input order."""
