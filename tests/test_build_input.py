@@ -137,6 +137,43 @@ def test_unreadable_file_is_one_error_line_and_keeps_the_archive(open_tmp, bare_
     assert leftovers(db_folder) == []
 
 
+def test_a_file_gone_during_a_new_build_stops_it_before_there_is_an_archive(tmp_path, monkeypatch):
+    """A new archive's files are hashed by the workers that read them: one gone between the
+    scan and its worker still stops the build, named, and leaves nothing behind."""
+    from parser.archive import build as build_module
+
+    corpus = copy_corpus(tmp_path, reference=False)
+    scan = build_module.scan_corpus
+
+    def scan_then_remove(folder):
+        found = scan(folder)
+        (corpus / "S10962.txt").unlink()
+        return found
+
+    monkeypatch.setattr(build_module, "scan_corpus", scan_then_remove)
+    db = tmp_path / "esr.db"
+    with pytest.raises(build_module.BuildError) as raised:
+        build(corpus, db)
+    assert raised.value.lines == [
+        f"{corpus / 'S10962.txt'}: cannot be read (no such file or directory); the build stopped before touching {db}"
+    ]
+    assert not db.exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_a_new_archive_holds_the_hash_of_each_file(tmp_path):
+    import hashlib
+
+    corpus = copy_corpus(tmp_path, reference=False)
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 not really")  # fails: hashed by the build itself
+    db = tmp_path / "esr.db"
+    build(corpus, db)
+    with sqlite3.connect(db) as connection:
+        held = dict(connection.execute("select id, sha256 from documents"))
+    expected = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in corpus.glob("*.*") if path.is_file()}
+    assert held == expected and len(held) == 6
+
+
 # -- 4. links out of the corpus are not read -----------------------------------------------------
 
 

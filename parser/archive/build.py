@@ -276,8 +276,8 @@ def _build_steps(
     outcomes = None
     try:
         if old is None:
-            # Every document is parsed: the workers start now, and read while this process
-            # hashes the files, fingerprints the parser and makes the tables.
+            # Every document is parsed: the workers start now (and hash what they read), and
+            # read while this process fingerprints the parser and makes the tables.
             if on_plan is not None:
                 on_plan(len(documents))
             outcomes = start_parse(sorted(documents))
@@ -296,7 +296,10 @@ def _write_archive(
 ) -> BuildReport:
     problems = []
     hashes = {}
-    for doc_id, path in documents.items():
+    # A new archive's files (their workers started already) are hashed by the workers, which
+    # read them anyway (the hash is then that of the bytes parsed); an archive brought up to
+    # date needs every hash first, to know what changed.
+    for doc_id, path in documents.items() if outcomes is None else ():
         try:
             hashes[doc_id] = file_sha256(path)
         except OSError as error:
@@ -365,7 +368,8 @@ def _write_archive(
                 if old is not None:  # a new archive has nothing to delete
                     for doc_id in [*removed, *to_parse]:
                         delete_document(db, doc_id)
-                loader = DocumentLoader(db, include_contacts=include_contacts)
+                loader = DocumentLoader(db, include_contacts=include_contacts,
+                                        on_documents=None if live_index is None else functools.partial(live_index.add, "documents"))
                 began = time.perf_counter()
                 # The full-text indexing done while the workers parse counts as the search step's.
                 seconds = {"load": 0.0, "lists": 0.0, "search": 0.0}
@@ -387,20 +391,21 @@ def _write_archive(
                     if old is None:
                         timed("search", lambda: search.index_table(db, "project_list"))
 
-                def write() -> None:
-                    timed("load", loader.flush)
-                    if live_index is not None:
-                        timed("search", live_index.catch_up)
-
                 for count, (doc_id, outcome) in enumerate(zip(to_parse, outcomes), 1):
+                    digest = hashes.get(doc_id) or _parsed_hash(documents[doc_id], outcome, problems)
+                    if digest is None:
+                        continue  # the build stops after the last document (below)
                     if outcome.error is not None:
                         report.failures.append((doc_id, outcome.error))
                     if on_parsed is not None:
                         on_parsed(outcome)
-                    loader.add(doc_id, hashes[doc_id], outcome.document, outcome.error)
+                    loader.add(doc_id, digest, outcome.document, outcome.error)
                     if count % _BATCH == 0:
-                        write()
-                write()
+                        timed("load", loader.flush)
+                timed("load", loader.flush)
+                stop_if(problems)
+                if live_index is not None:
+                    live_index.complete("documents")
                 # Waiting for the workers: the time they parse and this process has nothing to write.
                 report.seconds["parse"] = time.perf_counter() - began - sum(seconds.values())
                 report.seconds["load"] = seconds["load"]
@@ -413,7 +418,9 @@ def _write_archive(
                 match_project_places(db, matcher, None if references_changed else loader.new_projects)
                 report.seconds["places"] = time.perf_counter() - began
                 indexing = time.perf_counter()
-                fill_project_index(db, on_batch=None if live_index is None else live_index.catch_up)
+                fill_project_index(db, on_rows=None if live_index is None else functools.partial(live_index.add, "project_index"))
+                if live_index is not None:
+                    live_index.complete("project_index")  # its terms listed while the indexes are made
                 report.seconds["project_index"] = time.perf_counter() - indexing
                 if old is None:
                     indexing = time.perf_counter()
@@ -462,6 +469,18 @@ _INDEXED_AS_LOADED = ("documents", "project_index")
 _SEARCH_SIDE = "-search"
 #: What SQLite and the build keep beside a temporary database.
 _BESIDE = ("-journal", "-wal", "-shm", _SEARCH_SIDE)
+
+
+def _parsed_hash(path: Path, outcome: Outcome, problems: list[str]) -> str | None:
+    """The SHA-256 of a file a worker read: that of the bytes it parsed, or (the file failed)
+    that of the file now; ``None`` when it cannot be read, with the reason in ``problems``."""
+    if outcome.document is not None:
+        return outcome.document.sha256
+    try:
+        return file_sha256(path)
+    except OSError as error:
+        problems.append(f"{path}: cannot be read ({_reason(error)})")
+        return None
 
 
 def _write_fast(db: sqlite_utils.Database) -> None:

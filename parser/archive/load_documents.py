@@ -20,7 +20,7 @@ import sqlite_utils
 from ..corpus import harvested_page
 from ..warnings import WARNING_CODES, warning
 from . import schema
-from .rows import child_rows, document_record, document_row, project_row
+from .rows import RowsWritten, child_rows, document_record, document_row, project_row
 
 
 class WarningWriter:
@@ -207,6 +207,8 @@ def _columns(table: schema.TableSchema) -> tuple[str, ...]:
 #: The columns a parse worker sends each table's rows in (see :class:`ParsedRows`); the loader
 #: adds what only it knows (the document's id, path and hash, warning positions).
 _DOCUMENT_COLUMNS = _columns(schema.DOCUMENTS)
+#: The columns of the loader's ``documents`` rows: the rowid, then the table's.
+DOCUMENT_ROW = ("rowid", *_DOCUMENT_COLUMNS)
 _PROJECT_COLUMNS = tuple(column for column in schema.PROJECTS.columns if column != "document_id")
 _VALUES_COLUMNS = _columns(schema.DESCRIPTION_VALUES)
 _WARNING_COLUMNS = _columns(schema.PARSE_WARNINGS)
@@ -235,6 +237,9 @@ class ParsedRows(NamedTuple):
     children: dict[str, list[tuple[Any, ...]]] | None
     #: Whether the contact's e-mail and phone were kept (``include_contacts``).
     contacts: bool
+    #: The SHA-256 of the bytes the worker parsed (a new archive's hash of the file: see
+    #: :func:`parser.archive.build.build`).
+    sha256: str
 
 
 def _warning_tuple(item: dict[str, Any]) -> tuple[Any, ...]:
@@ -265,7 +270,8 @@ def parsed_rows(record: dict[str, Any], *, include_contacts: bool = True) -> Par
                 table: [tuple(item.get(column) for column in _CHILD_COLUMNS[table]) for item in items]
                 for table, items in child_rows(project).items()
             }
-    return ParsedRows(tuple(document.get(column) for column in _DOCUMENT_COLUMNS[3:]), warnings, code, values, row, children, include_contacts)
+    document_values = tuple(document.get(column) for column in _DOCUMENT_COLUMNS[3:])
+    return ParsedRows(document_values, warnings, code, values, row, children, include_contacts, record["source"]["sha256"])
 
 
 def document_rows(document: Any, *, include_contacts: bool = True) -> ParsedRows:
@@ -281,13 +287,24 @@ def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
 class DocumentLoader:
     """Collects the rows of newly parsed documents and writes them in few, large inserts."""
 
-    def __init__(self, db: sqlite_utils.Database, *, include_contacts: bool) -> None:
+    def __init__(
+        self, db: sqlite_utils.Database, *, include_contacts: bool,
+        on_documents: RowsWritten | None = None,
+    ) -> None:
         self.db = db
         self.include_contacts = include_contacts
+        #: Called after each :meth:`flush` with the ``documents`` rows it wrote: their columns
+        #: (:data:`DOCUMENT_ROW`, the rowid first) and the rows (a new archive's full-text index
+        #: takes them as they are written rather than reading 50 MB of text back).
+        self.on_documents = on_documents
         #: Row tuples per table, in the columns of :attr:`_sql`.
         self.rows: dict[str, list[tuple[Any, ...]]] = {table.name: [] for table in schema.TABLES}
         self._sql = {table.name: _insert_sql(table.name, _columns(table)) for table in schema.TABLES}
         self._sql["projects"] = _insert_sql("projects", (*_PROJECT_COLUMNS, "document_id"))
+        self._sql["documents"] = _insert_sql("documents", DOCUMENT_ROW)
+        # The rowid SQLite would give each row (one more than the largest), given here so that
+        # the rows handed on name theirs.
+        (self._next_rowid,) = db.execute("select coalesce(max(rowid), 0) + 1 from documents").fetchone()
         self.holders = {code: doc for code, doc in db.execute("select code, document_id from projects")}
         (held,) = db.execute("select exists(select 1 from parse_warnings)").fetchone()
         self.warnings = WarningWriter(db, archive_empty=not held)
@@ -296,15 +313,17 @@ class DocumentLoader:
     def add(self, doc_id: str, sha256: str, record: ParsedRows | dict[str, Any] | None, error: str | None) -> None:
         """Add one document: its :class:`ParsedRows` (made by :func:`document_rows` in a parse
         worker) or its plain-data record, ``None`` when it failed."""
+        rowid = self._next_rowid
+        self._next_rowid += 1
         if record is None:
             failed = document_row(doc_id, None, path=doc_id, sha256=sha256, error=error)
-            self.rows["documents"].append(tuple(failed.get(column) for column in _DOCUMENT_COLUMNS))
+            self.rows["documents"].append((rowid, *(failed.get(column) for column in _DOCUMENT_COLUMNS)))
             return
         if not isinstance(record, ParsedRows):
             record = parsed_rows(record, include_contacts=self.include_contacts)
         elif record.contacts != self.include_contacts:
             raise ValueError("the rows were made with another include_contacts than the loader's")
-        self.rows["documents"].append((doc_id, doc_id, sha256, *record.document))
+        self.rows["documents"].append((rowid, doc_id, doc_id, sha256, *record.document))
         warnings = record.warnings
         if record.code is not None:
             warnings = [*warnings, *self._add_project(doc_id, record)]
@@ -345,4 +364,6 @@ class DocumentLoader:
             rows = self.rows[table.name]
             if rows:
                 self.db.conn.executemany(self._sql[table.name], rows)
-                rows.clear()
+                if table is schema.DOCUMENTS and self.on_documents is not None:
+                    self.on_documents(DOCUMENT_ROW, rows)
+                self.rows[table.name] = []

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import regex
@@ -24,6 +24,7 @@ import sqlite_utils
 
 from ..extract.layouts import builtin_layouts
 from ..reference.authorities import UNKNOWN, authority_area, normalise_authority
+from .rows import RowsWritten
 
 #: Company-form words written several ways, and their one spelling for comparing names.
 _FORMS = {"oy": "oy", "osakeyhtiö": "oy", "ry": "ry", "r.y.": "ry", "rekisteröity yhdistys": "ry", "ky": "ky", "oyj": "oyj"}
@@ -174,7 +175,7 @@ def rebuild_project_index(db: sqlite_utils.Database) -> int:
     return count
 
 
-def fill_project_index(db: sqlite_utils.Database, on_batch: Callable[[], None] | None = None) -> int:
+def fill_project_index(db: sqlite_utils.Database, on_rows: RowsWritten | None = None) -> int:
     """The first half of :func:`rebuild_project_index`: ``project_index`` brought up to date
     from the tables' primary keys alone (a new archive fills it before the other indexes are made).
 
@@ -184,9 +185,10 @@ def fill_project_index(db: sqlite_utils.Database, on_batch: Callable[[], None] |
     :data:`parser.search.SEARCHED_THROUGH`), and a description's texts are tokenized once, not twice.
 
     The rows are made while one query reads them in code order and written in batches: neither
-    the descriptions nor the lists are held whole in memory. ``on_batch`` is called after each
-    batch is written (a new archive's build hands the rows to its full-text index then, which
-    tokenizes them while the next batch is made). A row that keeps its code and rowid (an
+    the descriptions nor the lists are held whole in memory. ``on_rows`` is called with each
+    batch once it is written, as its columns (:data:`ROW_COLUMNS`) and its rows: a new archive's
+    build hands them to its full-text index, which tokenizes them while the next batch is made.
+    It takes only inserted rows, so it is for an empty index alone. A row that keeps its code and rowid (an
     incremental build) is rewritten only when a value changed; the others are deleted and
     inserted: the same table in the end as deleting every row and inserting the new ones, without
     writing every row (and its full-text entry) again.
@@ -198,7 +200,7 @@ def fill_project_index(db: sqlite_utils.Database, on_batch: Callable[[], None] |
     db.execute(f"create temp table [{_CODES}] (code text primary key) without rowid")
     db.execute(f"insert into temp.[{_CODES}] select code from projects union select code from project_list where code is not null")
     try:
-        return _fill(db, on_batch)
+        return _fill(db, on_rows)
     finally:
         db.execute(f"drop table temp.[{_CODES}]")
 
@@ -207,9 +209,11 @@ def fill_project_index(db: sqlite_utils.Database, on_batch: Callable[[], None] |
 _CODES = "_project_index_codes"
 
 
-def _fill(db: sqlite_utils.Database, on_batch: Callable[[], None] | None) -> int:
+def _fill(db: sqlite_utils.Database, on_rows: RowsWritten | None) -> int:
     wanted = set(db.execute(_ROWIDS_SQL).fetchall())
     held = set(db.execute("select rowid, code from project_index").fetchall())
+    if held and on_rows is not None:
+        raise ValueError("on_rows is for an empty project index: its rows would be changed and deleted too")
     stale = held - wanted
     if stale:
         db.conn.executemany("delete from project_index where rowid = ?", [(rowid,) for rowid, _ in stale])
@@ -221,17 +225,17 @@ def _fill(db: sqlite_utils.Database, on_batch: Callable[[], None] | None) -> int
     for row in _index_rows(db):
         rows.append(row)
         if len(rows) >= _INDEX_BATCH:
-            count += _write_batch(db, insert, rows, on_batch)
+            count += _write_batch(db, insert, rows, on_rows)
             rows = []
     if rows:
-        count += _write_batch(db, insert, rows, on_batch)
+        count += _write_batch(db, insert, rows, on_rows)
     return count
 
 
-def _write_batch(db: sqlite_utils.Database, insert: str, rows: list[tuple[Any, ...]], on_batch: Callable[[], None] | None) -> int:
+def _write_batch(db: sqlite_utils.Database, insert: str, rows: list[tuple[Any, ...]], on_rows: RowsWritten | None) -> int:
     db.conn.executemany(insert, rows)
-    if on_batch is not None:
-        on_batch()
+    if on_rows is not None:
+        on_rows(ROW_COLUMNS, rows)
     return len(rows)
 
 
@@ -330,6 +334,8 @@ _ROW_ORDER = (
     "region", "region_kind", "region_source", "regions", "document_id", "list_source", "sources", "search_text",
 )
 assert sorted(_ROW_ORDER) == sorted(COLUMNS), "every column of the index, once"
+#: The columns of the rows :func:`fill_project_index` hands ``on_rows``: the rowid, then :data:`_ROW_ORDER`.
+ROW_COLUMNS = ("rowid", *_ROW_ORDER)
 
 
 #: A unit written after its organisation: "Kuopion kaupunki, sosiaali- ja terveyskeskus",

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import datetime
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pydantic import BaseModel
 
 from ..records import Document, Project, unwrap_optional
 from ..reference.authorities import normalise_authority
+
+#: What a writer of rows tells whoever wants them as they are written (a new archive's full-text
+#: index): the rows' columns, then the rows.
+RowsWritten = Callable[[tuple[str, ...], list[tuple[Any, ...]]], None]
 
 #: Groups whose members keep their own name as a column.
 _UNPREFIXED = frozenset({"funding", "texts"})

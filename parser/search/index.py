@@ -5,8 +5,9 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -51,16 +52,18 @@ class IndexAsLoaded:
 
     Tokenizing is most of what a build's own process does, and it was done after the parse (or,
     batch by batch, in the way of the writing of the rows, which then kept the workers waiting).
-    Here the rows written since the last :meth:`catch_up` are handed to a thread that indexes
-    them into a database file of its own (``side``); SQLite lets go of Python's lock while it
-    tokenizes, so that runs beside the writing. Rows deleted or changed meanwhile are taken out
-    of the side index with their old values (temporary triggers record them). :meth:`finish`
-    copies the side index's tables into the archive's index (FTS5 keeps an index in four
-    plain tables) and puts its triggers back: the indexes are then those
-    :func:`create_search_index` makes in one pass (FTS5's integrity check agrees), and it
-    leaves them be. Once it has the last rows, the thread also lists each index's terms, which
-    :meth:`finish` returns for the vocabulary (``create_search_index(known_terms=...)``). Call
-    :meth:`finish` outside a transaction; :meth:`close` on the way out of a build that failed.
+    Here whoever writes a source's rows hands them to :meth:`add` as they are written (rather
+    than the index reading their texts back), and a thread indexes them into a database file of
+    its own (``side``); SQLite lets go of Python's lock while it tokenizes, so that runs beside
+    the writing. A new archive's sources are only ever inserted into while it is built: a row
+    changed or deleted meanwhile would leave the index wrong, so :meth:`finish` checks that it
+    was handed as many rows as each source holds. When a source has all its rows
+    (:meth:`complete`), the thread lists its index's terms for the vocabulary, beside what the
+    build still does. :meth:`finish` copies the side index's tables into the archive's index
+    (FTS5 keeps an index in four plain tables) and puts its triggers back: the indexes are then
+    those :func:`create_search_index` makes in one pass (FTS5's integrity check agrees), and it
+    leaves them be. Call :meth:`finish` outside a transaction; :meth:`close` on the way out of a
+    build that failed.
     """
 
     #: The tables an FTS5 index is kept in, by suffix.
@@ -72,14 +75,15 @@ class IndexAsLoaded:
 
     def __init__(self, db: sqlite_utils.Database, sources: Iterable[str], side: Path) -> None:
         self.db = db
-        self.specs = [SEARCH_TABLES[source] for source in sources]
+        self.specs = {source: SEARCH_TABLES[source] for source in sources}
         self.side = side
         #: Each source's triggers, held back until :meth:`finish`.
         self._triggers: dict[str, list[str]] = {}
-        #: The rowids in the side index now, by source: only those can be taken out of it.
-        self._indexed: dict[str, set[int]] = {spec.source: set() for spec in self.specs}
+        #: How many rows of each source were handed to the thread.
+        self._handed: dict[str, int] = dict.fromkeys(self.specs, 0)
+        self._completed: set[str] = set()
         creates = []
-        for spec in self.specs:
+        for spec in self.specs.values():
             db[spec.source].enable_fts(list(spec.columns), create_triggers=True, tokenize=TOKENIZE, replace=True)
             creates.append(db.execute("select sql from sqlite_master where name = ?", [spec.name]).fetchone()[0])
             self._triggers[spec.source] = []
@@ -88,20 +92,9 @@ class IndexAsLoaded:
                 (sql,) = db.execute("select sql from sqlite_master where type = 'trigger' and name = ?", [trigger]).fetchone()
                 self._triggers[spec.source].append(sql)
                 db.execute(f"drop trigger [{trigger}]")
-            new, gone = self._temporary(spec)
-            old = ", ".join(f"old.[{column}]" for column in spec.columns)
-            columns = ", ".join(f"[{column}]" for column in spec.columns)
-            # A rowid can come back after a delete, so "greater than the last one indexed" would
-            # miss rows: each written row's rowid is recorded, and each gone row's old values.
-            db.execute(f"create temp table [{new}] (id integer primary key)")
-            db.execute(f"create temp table [{gone}] (id integer, {columns})")
-            db.execute(f"create temp trigger [{new}_ai] after insert on main.[{spec.source}] begin insert or ignore into [{new}] values (new.rowid); end")
-            db.execute(f"create temp trigger [{gone}_ad] after delete on main.[{spec.source}] begin insert into [{gone}] values (old.rowid, {old}); end")
-            db.execute(f"create temp trigger [{gone}_au] after update on main.[{spec.source}] begin "
-                       f"insert into [{gone}] values (old.rowid, {old}); insert or ignore into [{new}] values (new.rowid); end")  # fmt: skip
         self._work: queue.Queue = queue.Queue(maxsize=8)
         self._error: BaseException | None = None
-        #: Each index's terms once the thread has indexed the last rows, by index name.
+        #: Each index's terms once the thread has indexed its last rows, by index name.
         self._terms: dict[str, set[str]] = {}
         # Made here, not in the thread: once this returns the file exists, so a build stopped
         # at any moment after (a signal, even before it holds this object) removes it for good.
@@ -109,24 +102,23 @@ class IndexAsLoaded:
         self._thread = threading.Thread(target=self._index, args=(connection, creates), name="esr-search-index", daemon=True)
         self._thread.start()
 
-    @staticmethod
-    def _temporary(spec: SearchTable) -> tuple[str, str]:
-        return f"_new_rows_{spec.source}", f"_gone_rows_{spec.source}"
-
     def _index(self, connection: sqlite3.Connection, creates: list[str]) -> None:
         try:
             connection.execute("pragma journal_mode = memory")
             connection.execute("pragma synchronous = off")
             for sql in creates:
                 connection.execute(sql)
-            for spec in self.specs:
+            for spec in self.specs.values():
                 connection.execute(f"insert into [{spec.name}] ([{spec.name}], rank) values ('hashsize', ?)", [self._HASHSIZE])
             while (item := self._work.get()) is not None:
-                if self._error is None:
-                    connection.executemany(*item)
-            # The vocabulary needs the terms: listed here, beside the build's last steps.
-            self._terms = {spec.name: _index_terms(connection, spec.name) for spec in self.specs}
-            for spec in self.specs:  # a setting of this build, not of the archive's index
+                if self._error is not None:
+                    continue
+                sql, rows = item
+                if rows is None:  # the vocabulary needs the terms: listed here, beside the build
+                    self._terms[sql] = _index_terms(connection, sql)
+                else:
+                    connection.executemany(sql, rows)
+            for spec in self.specs.values():  # a setting of this build, not of the archive's index
                 connection.execute(f"delete from [{spec.name}_config] where k = 'hashsize'")
             connection.commit()
         except BaseException as error:  # noqa: BLE001 - raised in the build's thread by finish()
@@ -136,55 +128,51 @@ class IndexAsLoaded:
         finally:
             connection.close()
 
-    def catch_up(self) -> None:
-        """Hand the rows written, changed or deleted since the last call to the index thread."""
-        for spec in self.specs:
-            new, gone = self._temporary(spec)
-            columns = ", ".join(f"[{column}]" for column in spec.columns)
-            marks = ", ".join("?" * len(spec.columns))
-            indexed = self._indexed[spec.source]
-            # A gone row leaves the index only if it was in it (not one written and deleted
-            # since the last call), and once.
-            out = []
-            for row in self.db.execute(f"select id, {columns} from temp.[{gone}] order by rowid"):
-                if row[0] in indexed:
-                    indexed.discard(row[0])
-                    out.append(row)
-            rows = self.db.execute(f"select rowid, {columns} from [{spec.source}] where rowid in (select id from temp.[{new}])").fetchall()
-            indexed.update(row[0] for row in rows)
-            self.db.execute(f"delete from temp.[{new}]")
-            self.db.execute(f"delete from temp.[{gone}]")
-            if out:
-                self._hand(f"insert into [{spec.name}] ([{spec.name}], rowid, {columns}) values ('delete', ?, {marks})", out)
-            if rows:
-                self._hand(f"insert into [{spec.name}] (rowid, {columns}) values (?, {marks})", rows)
+    def add(self, source: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Hand the thread rows just inserted into ``source``: each has the values of ``columns``,
+        of which ``rowid`` and the index's columns are taken."""
+        spec = self.specs[source]
+        if source in self._completed:
+            raise ValueError(f"{source} was complete already")
+        at = [columns.index(column) for column in ("rowid", *spec.columns)]
+        batch = [tuple(row[i] for i in at) for row in rows]
+        if batch:
+            self._handed[source] += len(batch)
+            marks = ", ".join("?" * len(at))
+            self._hand((f"insert into [{spec.name}] (rowid, {', '.join(f'[{c}]' for c in spec.columns)}) values ({marks})", batch))
 
-    def _hand(self, sql: str, rows: list) -> None:
+    def complete(self, source: str) -> None:
+        """Say that ``source`` has all its rows: the thread lists its index's terms next."""
+        if source not in self._completed:
+            self._completed.add(source)
+            self._hand((self.specs[source].name, None))
+
+    def _hand(self, item: tuple[str, list | None]) -> None:
         if self._error is not None:
             raise self._error
-        self._work.put((sql, rows))
+        self._work.put(item)
 
     def finish(self) -> dict[str, set[str]]:
         """Index the last rows, copy the index into the archive and put its triggers back.
         Returns each index's terms, by index name."""
-        self.catch_up()
+        for source in self.specs:
+            self.complete(source)
         self._stop()
         if self._error is not None:
             raise self._error
         db = self.db
+        for source, handed in self._handed.items():
+            (held,) = db.execute(f"select count(*) from [{source}]").fetchone()
+            if held != handed:  # a bug of the build's, not a user's: no message of its own
+                raise RuntimeError(f"{source} holds {held:,} rows, of which its full-text index was handed {handed:,}")
         db.conn.commit()  # ATTACH and DETACH need no transaction open
         db.execute("attach database ? as esr_search_side", [str(self.side)])
         try:
-            for spec in self.specs:
+            for spec in self.specs.values():
                 for shadow in self._SHADOWS:
                     table = f"{spec.name}_{shadow}"
                     db.execute(f"delete from main.[{table}]")
                     db.execute(f"insert into main.[{table}] select * from esr_search_side.[{table}]")
-                new, gone = self._temporary(spec)
-                for trigger in (f"{new}_ai", f"{gone}_ad", f"{gone}_au"):
-                    db.execute(f"drop trigger temp.[{trigger}]")
-                db.execute(f"drop table temp.[{new}]")
-                db.execute(f"drop table temp.[{gone}]")
                 for sql in self._triggers[spec.source]:
                     db.execute(sql)
             db.conn.commit()
