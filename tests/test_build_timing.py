@@ -317,8 +317,7 @@ def _noting_compiled_patterns(note: Path, real_worker, *args) -> None:
 
 def test_workers_inherit_the_layouts_patterns_compiled(monkeypatch, tmp_path):
     """A worker starts with every layout's title and score-table patterns compiled (by the
-    parent, once, before it forks): it compiles none at its first file (see README: a worker
-    forked from the test process once spun in the regex compiler there)."""
+    parent, once, before it forks): it compiles none at its first file."""
     from parser import runner
     from parser.extract.layouts import builtin_layouts
 

@@ -188,10 +188,10 @@ def fill_project_index(db: sqlite_utils.Database, on_rows: RowsWritten | None = 
     the descriptions nor the lists are held whole in memory. ``on_rows`` is called with each
     batch once it is written, as its columns (:data:`ROW_COLUMNS`) and its rows: a new archive's
     build hands them to its full-text index, which tokenizes them while the next batch is made.
-    It takes only inserted rows, so it is for an empty index alone. A row that keeps its code and rowid (an
-    incremental build) is rewritten only when a value changed; the others are deleted and
-    inserted: the same table in the end as deleting every row and inserting the new ones, without
-    writing every row (and its full-text entry) again.
+    It is told of inserted rows only, so it is for an empty index alone. A row that keeps its
+    code and rowid (an incremental build) is rewritten only when a value changed; the others are
+    deleted and inserted: the same table in the end as deleting every row and inserting the new
+    ones, without writing every row (and its full-text entry) again.
     """
     # Every code the index is to hold, in a table of its own: read in its key's order, the
     # rows come in code order without SQLite sorting them (their 40 MB of texts at 4,000
@@ -210,10 +210,10 @@ _CODES = "_project_index_codes"
 
 
 def _fill(db: sqlite_utils.Database, on_rows: RowsWritten | None) -> int:
-    wanted = set(db.execute(_ROWIDS_SQL).fetchall())
     held = set(db.execute("select rowid, code from project_index").fetchall())
     if held and on_rows is not None:
         raise ValueError("on_rows is for an empty project index: its rows would be changed and deleted too")
+    wanted = set(db.execute(_ROWIDS_SQL).fetchall())
     stale = held - wanted
     if stale:
         db.conn.executemany("delete from project_index where rowid = ?", [(rowid,) for rowid, _ in stale])

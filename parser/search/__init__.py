@@ -8,8 +8,9 @@ table of the archive's *vocabulary*:
 * **Rows.** ``project_index_fts`` (every project's name, implementer and texts; also the
   ``projects`` table's index, :data:`SEARCHED_THROUGH`), ``documents_fts`` and
   ``project_list_fts`` (:data:`SEARCH_TABLES`) are FTS5 tables over the source columns, kept
-  in step by sqlite-utils' triggers, with the ``unicode61`` tokenizer without diacritic folding (:data:`TOKENIZE`: ``näissä`` is not ``naissa``). FTS5's C
-  tokenizer does all the work of indexing, so 200 MB of text index in seconds.
+  in step by sqlite-utils' triggers, with the ``unicode61`` tokenizer without diacritic
+  folding (:data:`TOKENIZE`: ``näissä`` is not ``naissa``). FTS5's C tokenizer does all the
+  work of indexing, so 200 MB of text index in seconds.
 * **Vocabulary.** ``vocabulary_fts`` (:data:`VOCABULARY`; ``_fts`` in the name keeps it out of
   dumps, exports and the table list, as for every full-text table) has one row per distinct
   *term* of those indexes and each *key* it is findable by: the term itself and, when an analyser is

@@ -346,8 +346,7 @@ def builtin_layouts() -> tuple[LayoutSpec, ...]:
 def compile_patterns() -> None:
     """Compile the built-in layouts' patterns now rather than at the first document that needs
     them: :func:`parser.runner.parse_files` calls this before it forks its workers, so that they
-    inherit them compiled (each compiled them again at its first file, and a worker forked from
-    the test process once spun in the regex compiler there: README, the test suite)."""
+    inherit them compiled instead of each compiling them again at its first file."""
     for layout in builtin_layouts():
         layout.title_pattern  # noqa: B018 - a cached property: reading it compiles it
         for section in layout.sections:
