@@ -453,6 +453,11 @@ def _write_archive(
     except (OSError, sqlite3.Error) as error:
         raise BuildError(_write_failure(error, db_path)) from error  # re-raised as it is when a bug
     finally:
+        # However the build ends, its workers and the thread handing over their results stop
+        # here, before the exception goes on: a thread still running when the interpreter
+        # exits may abort it (exit code -6, "FATAL: exception not rethrown"). Closing twice
+        # (``_build_steps`` closes the parse it started) does nothing.
+        outcomes.close()
         if live_index is not None:
             live_index.close()
         # Every temporary beside the archive, not only ``temporary``: a signal can stop the
@@ -633,6 +638,7 @@ class _in_background:  # lower case: used like the generator function it was
         return item
 
     def close(self) -> None:
+        """Stop the thread (and so the generator and its workers) and wait for it; again, nothing."""
         self._finished = True
         self._stop.set()
         self._thread.join()
