@@ -8,6 +8,7 @@ import functools
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,17 @@ def _run_folder(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session", autouse=True)
 def _run_folder_known(tmp_path_factory):
     _RUN_FOLDER.append(_run_folder(tmp_path_factory))
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_of_ours_outlives_its_test():
+    """Every thread the archive's code starts is named ``esr-…`` and must end before the call
+    that started it returns or raises: one left running when the interpreter exits may abort it
+    (CPython gh-87135; a build brought up to date once left its parse thread behind on a full
+    disk, and ``esr build`` exited with -6)."""
+    yield
+    left = [thread.name for thread in threading.enumerate() if thread.name.startswith("esr-")]
+    assert left == [], f"threads still running after the test: {left}"
 
 
 def _made_once(path: Path, make):

@@ -98,9 +98,10 @@ class IndexAsLoaded:
         self._terms: dict[str, set[str]] = {}
         # Made here, not in the thread: once this returns the file exists, so a build stopped
         # at any moment after (a signal, even before it holds this object) removes it for good.
-        connection = sqlite3.connect(self.side, check_same_thread=False)
-        self._thread = threading.Thread(target=self._index, args=(connection, creates), name="esr-search-index", daemon=True)
-        self._thread.start()
+        self._connection = sqlite3.connect(self.side, check_same_thread=False)
+        # Started by the first item handed over (_hand), when the caller holds this object and
+        # will close it: a build stopped before that leaves no thread running.
+        self._thread = threading.Thread(target=self._index, args=(self._connection, creates), name="esr-search-index", daemon=True)
 
     def _index(self, connection: sqlite3.Connection, creates: list[str]) -> None:
         try:
@@ -150,6 +151,8 @@ class IndexAsLoaded:
     def _hand(self, item: tuple[str, list | None]) -> None:
         if self._error is not None:
             raise self._error
+        if self._thread.ident is None:
+            self._thread.start()
         self._work.put(item)
 
     def finish(self) -> dict[str, set[str]]:
@@ -182,7 +185,9 @@ class IndexAsLoaded:
         return self._terms
 
     def _stop(self) -> None:
-        if self._thread.is_alive():
+        if self._thread.ident is None:  # never started: nothing was handed to it
+            self._connection.close()
+        elif self._thread.is_alive():
             self._work.put(None)
             self._thread.join()
 
