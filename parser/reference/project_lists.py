@@ -412,8 +412,9 @@ def _readings(
     search, a run of anchors (each one field of its shape) taken in one step.
 
     The readings depend on nothing but the shapes, so each pattern is searched once: the
-    11,101 lines of the 2007–2013 list that need the search have 51 patterns between them (a
-    sixth of the list's repair time). The cache is bounded, whatever a list holds.
+    11,101 lines of the 2007–2013 list that need the search have 51 patterns between them
+    (searching them one by one took a fifth of the list's repair). The cache is bounded,
+    whatever a list holds.
     """
     groups = _groups(layout)
     # How many columns follow each group: every one of them needs a field of its own.
