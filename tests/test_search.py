@@ -123,6 +123,14 @@ HOSTILE = [
 #: What each method must reach on :data:`QUERIES` (both tables pooled).
 MIN_RECALL = {"snowball": 0.9, "simplemma": 0.93, "voikko": 0.97, "voikko+simplemma": 0.97}
 MIN_PRECISION = {"snowball": 0.95, "simplemma": 0.95, "voikko": 0.95, "voikko+simplemma": 0.95}
+#: What ``/haku`` must reach on them: less, because it scores a described project by
+#: ``project_index``, whose text leaves out a description's boilerplate, where 4 of the 110
+#: expected hits are: "köyhyyden" in S21736 only in its priority axis's name, "sosiaalityöntekijä"
+#: in S20334 only in its contact's position, "naisten"/"naisia" in S10673 and S10962 only in the
+#: indicators' labels ("joista naisten työpaikkoja 0", in every 2007–2013 description). Measured
+#: on 2026-12-02 with each method installed: snowball 100, simplemma 102, voikko and
+#: voikko+simplemma 106 of the 110 (the other misses are the methods' own).
+MIN_HAKU_RECALL = {"snowball": 0.9, "simplemma": 0.92, "voikko": 0.96, "voikko+simplemma": 0.96}
 
 
 get = client_get
@@ -341,8 +349,8 @@ def test_haku_page(search_datasette, capsys):
         results[query.word] = {"projects": described, "documents": documents | {f"{code}.txt" for code in described}}
     figures = score(results)
     with capsys.disabled():
-        print(f"\n/haku ({default_method()}): recall {figures['recall']:.0%}, precision {figures['precision']:.0%}")
-    assert figures["recall"] >= MIN_RECALL[default_method()]
+        print(f"\n/haku ({default_method()}): recall {figures['recall']:.1%}, precision {figures['precision']:.1%}")
+    assert figures["recall"] >= MIN_HAKU_RECALL[default_method()], misses(results)
 
 
 def test_haku_page_without_a_query(search_datasette):
