@@ -92,6 +92,8 @@ def test_field_shapes_are_what_fits_says(name):
 
 
 SETS = ClosedSets(sections=frozenset({"Itä-Suomi", "Valtakunnallinen osio", ""}), statuses=frozenset({"Toiminnassa", " Keskeytynyt"}))
+#: The sets of another list: "Itä-Suomi" and "Toiminnassa" are no section or status of it.
+OTHER_SETS = ClosedSets(sections=frozenset({"Länsi-Suomi"}), statuses=frozenset({"Päättynyt"}))
 TRICKY = [
     "1", " 2", "12", "123", "-5", "-", "1.5", "1.", ".5", "31.12.2015", "1.1.2010", "32.1.2010", "29.2.2011",
     "ESR", "EAKR", " ESR ", "S10324", "A1234567890", "s10324", "Itä-Suomi", "Toiminnassa", "", " ", "١٢", "²",
@@ -144,10 +146,26 @@ def test_readings_are_the_plain_search_s(name):
             assert exact_readings(line.fields, layout, closed_sets) == _plain_readings(line.fields, layout, closed_sets), line.raw
 
 
+def test_each_lists_sets_give_its_own_readings():
+    """The same line read under two lists' sets: a field's shape (remembered per list) depends on
+    the list's sections and statuses, so what one list learnt must not reach the other."""
+    fields = tuple("S10324,ESR,HoivaRekry,Itä-Suomi,1,Hämeen elinkeino-, liikenne- ja ympäristökeskus,"
+                   "Toiminnassa,1.4.2008,31.12.2010,Palmenia,308999,308999,368999,366699".split(","))
+    layout = project_lists.LAYOUT_2007
+    # The authority's comma makes two fields of it: one reading joins them back.
+    assert exact_readings(fields, layout, SETS) == [((0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 7), (7, 8), (8, 9), (9, 10), (10, 11), (11, 12), (12, 13), (13, 14), (14, 15))]
+    # Where "Itä-Suomi" is no section and "Toiminnassa" no status, nothing fits.
+    assert exact_readings(fields, layout, OTHER_SETS) == []
+    assert exact_readings(fields, layout, SETS) == _plain_readings(fields, layout, SETS)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(PIECES, min_size=10, max_size=19), st.sampled_from([project_lists.LAYOUT_2007, project_lists.LAYOUT_2014]), st.integers(1, 3))
 def test_readings_of_any_fields_are_the_plain_search_s(fields, layout, limit):
-    assert exact_readings(fields, layout, SETS, limit) == _plain_readings(fields, layout, SETS, limit)
+    # The same fields under other closed sets next: each list's shapes are its own (they are
+    # remembered per list, and the search per pattern of shapes, for all lists at once).
+    for closed_sets in (SETS, OTHER_SETS):
+        assert exact_readings(fields, layout, closed_sets, limit) == _plain_readings(fields, layout, closed_sets, limit)
 
 
 # --- the archive's schema and rows -------------------------------------------------------------------
