@@ -22,7 +22,8 @@ For each text corpus, the figures of issue 12, each the median of ``--repeat`` r
   the results; its per-file overhead is its wall time × workers / files − the in-process parse;
 - ``esr parse --jobs N --format jsonl`` of the same files (output to /dev/null);
 - the full build (``esr build --full``: ``build(full=True)``) with its own timing line; the ratio
-  build / parse, the build's parse phase per file (lists, parse and load steps × workers / files)
+  build / parse (a parse and a build in each round, the median of the rounds' ratios: the
+  machine's speed drifts within a run), the build's parse phase per file (lists, parse and load steps × workers / files)
   minus the in-process parse, and the time per document per core end to end (wall × workers /
   documents: the earlier figure was 8 ms). "End to end" is the build as a command takes it:
   importing the parser (which the forked workers inherit) and the build, as ``esr parse`` is
@@ -36,7 +37,8 @@ PDF corpus the changed description is rendered again), with the seconds of each 
 per second, peak memory, and for the PDF corpus pages per second. A Markdown table of all runs
 comes last, with the targets. For the PDF corpus also pypdfium2's raw text extraction of the
 same files (every page's text, nothing else) in as many processes as the build has workers, and
-the ratio of the build's pages per second end to end to it. The machine's speed (``benchmarks/machine.py``: a fixed Python
+the ratio of the build's pages per second end to end to it (interleaved in rounds, the median
+of the rounds' ratios). The machine's speed (``benchmarks/machine.py``: a fixed Python
 loop) and the load average are printed with the figures: on a loaded machine every figure is
 slower. ``--keep DIR`` writes the corpora and databases to DIR and keeps them (an existing corpus
 of the same settings is reused); otherwise a temporary folder is used. ``--json FILE`` writes
@@ -338,6 +340,11 @@ def esr_parse_seconds(corpus: Path, jobs: int | None) -> dict:
     return {"files": len(paths), "seconds": seconds, "load": load}
 
 
+def _round_ratios(builds: list[dict], others: list[float]) -> list[float]:
+    """Each round's full build, end to end, over the other command's seconds in the same round."""
+    return [end_to_end(build) / seconds for build, seconds in zip(builds, others)]
+
+
 def _median_run(runs: list[dict], key) -> dict:
     """The run whose ``key`` is the median (the lower middle one for an even count)."""
     ordered = sorted(runs, key=key)
@@ -348,8 +355,12 @@ def issue_figures(corpus: Path, db: Path, jobs: int | None, repeat: int) -> dict
     """The figures of issue 12 for one text corpus (see the module's docstring)."""
     inprocess = _child(["--inprocess", str(corpus), str(repeat)], "the in-process parse")
     runners = [_child(["--runner", str(corpus), *_jobs_args(jobs)], "the runner") for _ in range(repeat)]
-    parses = [esr_parse_seconds(corpus, jobs) for _ in range(repeat)]
-    builds = [_subprocess("full", corpus, db, jobs) for _ in range(repeat)]
+    # A parse, then a build, in each round: this machine's speed drifts within a run (by a
+    # third in a few minutes), so the ratio is taken within each round (see _round_ratios).
+    parses, builds = [], []
+    for _ in range(repeat):
+        parses.append(esr_parse_seconds(corpus, jobs))
+        builds.append(_subprocess("full", corpus, db, jobs))
     return {"inprocess": inprocess, "runners": runners, "parses": parses, "builds": builds}
 
 
@@ -391,7 +402,8 @@ def print_issue_figures(label: str, figures: dict) -> dict:
     phase = seconds.get("parse", 0.0) + seconds.get("load", 0.0)
     build_overhead = 1000 * phase * jobs / max(files, 1) - in_process
     per_core = 1000 * end_to_end(build) * jobs / max(build["documents"], 1)
-    ratio = end_to_end(build) / parse["seconds"]
+    ratios = _round_ratios(figures["builds"], [run["seconds"] for run in figures["parses"]])
+    ratio = statistics.median(ratios)
     main_mib = max(run["maxrss_self_mib"] for run in figures["builds"])
     worker_mib = max(run["maxrss_children_mib"] for run in figures["builds"])
     n = len(figures["builds"])
@@ -411,7 +423,7 @@ def print_issue_figures(label: str, figures: dict) -> dict:
           f"= {end_to_end(build):.2f} s end to end [{build['load']}]")  # fmt: skip
     print(f"  {build['timing']}")
     print(f"  CPU: build process {build['cpu_self']:.1f} s, workers {build['cpu_children']:.1f} s")
-    print(f"ratio build / parse: {ratio:.2f} (target ≤ {TARGETS['build_over_parse']})")
+    print(f"ratio build / parse: {ratio:.2f}, the median of the rounds' {', '.join(f'{r:.2f}' for r in ratios)} (target ≤ {TARGETS['build_over_parse']})")
     print(f"build's parse phase per file − in-process parse: {build_overhead:.3f} ms (parse + load steps × {jobs} / {files})")
     print(f"per document per core, end to end: {per_core:.2f} ms (earlier {EARLIER_MS_PER_DOC_CORE:g} ms: ×{EARLIER_MS_PER_DOC_CORE / per_core:.2f}; "
           f"target ×{TARGETS['speedup']:g})")  # fmt: skip
@@ -547,7 +559,8 @@ def print_result(label: str, result: dict, generated: float) -> None:
         if raw:
             raw_rate = raw["pages"] / raw["seconds"]
             print(f"pypdfium2 raw text extraction of the same {raw['files']} files in {raw['jobs']} processes: {raw['seconds']:.2f} s, "
-                  f"{raw_rate:.0f} pages/s [{raw['load']}]; end to end / raw: {result['pdf_pages'] / end_to_end(full) / raw_rate:.2f}")  # fmt: skip
+                  f"{raw_rate:.0f} pages/s [{raw['load']}]; end to end / raw: {statistics.median(result['raw_over_build']):.2f}, "
+                  f"the median of the rounds' {', '.join(f'{r:.2f}' for r in result['raw_over_build'])}")  # fmt: skip
     if result["failed_documents"]:
         print(f"warning: {result['failed_documents']} documents failed to parse")
     for note in result["notes"]:
@@ -610,7 +623,7 @@ def headline_figures(results: list[tuple[str, dict]], figures: list[tuple[str, d
             raw_rate = raw["pages"] / raw["seconds"]
             found.append(figure(f"{label}: end to end (imports and build)", pages_per_second, "pages/s", "", None))
             found.append(figure(f"{label}: pypdfium2 raw text extraction, {raw['jobs']} processes", raw_rate, "pages/s", "", None))
-            ratio = pages_per_second / raw_rate
+            ratio = statistics.median(result["raw_over_build"])
             found.append(figure(f"{label}: end to end / raw extraction", ratio, "×", f"≥ {TARGETS['pdf_over_raw']}", ratio >= TARGETS["pdf_over_raw"]))
     return found
 
@@ -686,11 +699,18 @@ def main(sizes: list[int], pdfs: int, repeat: int, keep: Path | None, seed: int,
                 figures.append((label, figure))
                 full = figure["median_build"]
             else:
-                raws = [_child(["--raw-pdf", str(folder), *_jobs_args(jobs)], "the raw PDF extraction") for _ in range(repeat)]
-                full = _median_run([_subprocess("full", folder, db, jobs) for _ in range(repeat)], lambda run: run["total"])
+                # Interleaved, as the text corpus's parses and builds are.
+                raws, builds = [], []
+                for _ in range(repeat):
+                    raws.append(_child(["--raw-pdf", str(folder), *_jobs_args(jobs)], "the raw PDF extraction"))
+                    builds.append(_subprocess("full", folder, db, jobs))
+                full = _median_run(builds, lambda run: run["total"])
             result = measure(folder, db, target, replacement, jobs, full)
             if raws:
                 result["raw"] = _median_run(raws, lambda run: run["seconds"])
+                # Pages per second end to end over the raw extraction's, round by round: the
+                # same pages, so the raw seconds over the build's.
+                result["raw_over_build"] = [1 / ratio for ratio in _round_ratios(builds, [run["seconds"] for run in raws])]
             print_result(label, result, generated)
             results.append((label, result))
 

@@ -36,3 +36,13 @@ def test_figures_written_are_read_back_and_a_missing_file_gives_none(tmp_path):
     figures.write(tmp_path / "serve.json", "machine: 2 cores", items)
     assert figures.read(tmp_path / "serve.json") == items
     assert figures.read(tmp_path / "absent.json") == []
+
+
+def test_a_ratio_is_taken_within_each_round():
+    """benchmarks/build.py sets each round's build (imports and build, end to end) against the
+    parse (or the raw extraction) of the same round, so that the machine's drift between rounds
+    does not enter the ratio."""
+    import build
+
+    builds = [{"import_seconds": 0.5, "total": 5.5}, {"import_seconds": 0.25, "total": 8.75}]
+    assert build._round_ratios(builds, [4.0, 6.0]) == [1.5, 1.5]
