@@ -266,7 +266,8 @@ def test_no_page_is_wider_than_the_screen(chromium, live, width):
     tab = _tab(chromium, width)
     try:
         for name, path in (("front", "/"), ("esr", "/esr"), ("project_list", "/esr/project_list"),
-                           ("query", "/esr/list_funding_by_period"), ("row", "/esr/project_list/S10962"),
+                           ("query", "/esr/list_funding_by_period"), ("sql_shown", "/esr/haku?q=nuoret"),
+                           ("row", "/esr/project_list/S10962"),
                            # The longest table definition of the archive under its rows.
                            ("project_index", "/esr/project_index")):
             tab.goto(live.url(path))
