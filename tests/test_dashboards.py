@@ -248,7 +248,10 @@ def test_dashboard_page(datasette, dashboard):
         assert f'id="chart-{chart}"' in page
     for chart in SQL_CHARTS:
         assert f"renderChart('{chart}'" in page
-    assert '<select id="period" name="period">' in page and '<select id="fund" name="fund">' in page
+    # Each filter is named by its legend for a screen reader too (WCAG 2.1: every field has a name).
+    for key in ("period", "fund"):
+        assert f'<select id="{key}" name="{key}" aria-label="{html.escape(dashboard["filters"][key]["name"])}">' in page
+    assert 'aria-label="Ohjelmakausi – Programme period' in page
     for period in PERIODS:
         assert f'<option value="{period}" >' in page
     assert '<option value="ESR" selected>' in page and '<option value="EAKR" >' in page
