@@ -53,7 +53,7 @@ def _run(what: str, command: list[str]) -> None:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--sizes", default="4000", show_default=True, help="Text corpus sizes for benchmarks/build.py, comma-separated.")
-@click.option("--pdfs", type=int, default=200, show_default=True, help="PDFs of the PDF corpus (0: none).")
+@click.option("--pdfs", type=click.IntRange(min=0), default=200, show_default=True, help="PDFs of the PDF corpus (0: none).")
 @click.option("--repeat", type=click.IntRange(min=1), default=3, show_default=True, help="Runs of each build and parse figure (medians).")
 @click.option("--keep", type=click.Path(file_okay=False, path_type=Path), metavar="DIR", help="Keep the corpora, databases and JSON figures here (a corpus there is reused).")
 @click.option("--jobs", type=int, default=None, help="Parse workers (default: all cores).")

@@ -630,14 +630,18 @@ def headline_figures(results: list[tuple[str, dict]], figures: list[tuple[str, d
 
 def _sizes(context, parameter, value: str) -> list[int]:
     try:
-        return [int(s) for s in value.split(",") if s.strip()]
+        sizes = [int(s) for s in value.split(",") if s.strip()]
     except ValueError:
         raise click.BadParameter(f"whole numbers separated by commas, not {value!r}") from None
+    # A corpus of no description has nothing to change for the incremental figure; '' means none.
+    if any(size < 1 for size in sizes):
+        raise click.BadParameter(f"each size must be at least 1, not {value!r} (--sizes '' for no text corpus)")
+    return sizes
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]}, help=__doc__.split("\n\n")[0])
 @click.option("--sizes", default="4000,20000", show_default=True, callback=_sizes, help="Text corpus sizes, comma-separated.")
-@click.option("--pdfs", type=int, default=200, show_default=True, help="Size of the PDF-only corpus (0: none).")
+@click.option("--pdfs", type=click.IntRange(min=0), default=200, show_default=True, help="Size of the PDF-only corpus (0: none).")
 @click.option("--repeat", type=click.IntRange(min=1), default=3, show_default=True, help="Runs of each issue-12 figure (the median is shown).")
 @click.option("--keep", type=click.Path(file_okay=False, path_type=Path), metavar="DIR", help="Write corpora and databases here and keep them.")
 @click.option("--seed", type=int, default=0, show_default=True)

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import threading
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -259,6 +260,30 @@ def client_get(datasette, path: str):
         return asyncio.run(datasette.client.get(path))
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, datasette.client.get(path)).result()
+
+
+def asgi_body_messages(datasette, path: str) -> list[bytes]:
+    """The bodies of the ASGI messages of a GET of ``path`` from the published app, one for each
+    message its wrappers sent (Datasette's test client joins them into one body)."""
+    base, _, query = path.partition("?")
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+        "path": urllib.parse.unquote(base), "raw_path": base.encode("latin-1"), "query_string": query.encode("latin-1"),
+        "root_path": "", "headers": [(b"host", b"localhost")], "client": ("127.0.0.1", 1), "server": ("localhost", 80),
+    }  # fmt: skip
+    bodies: list[bytes] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            assert message["status"] == 200, message
+        elif message["type"] == "http.response.body":
+            bodies.append(message.get("body") or b"")
+
+    asyncio.run(datasette.app()(scope, receive, send))
+    return bodies
 
 
 class _LentChromium:

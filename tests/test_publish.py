@@ -25,7 +25,7 @@ from datasette.utils import validate_sql_select
 
 from parser.publish import load_metadata
 
-from .conftest import ROOT
+from .conftest import ROOT, asgi_body_messages
 
 DOWNLOAD_TEXT = "Lataa kaikki rivit CSV:nä / Download all rows as CSV"
 LIST_ROWS = 22_821
@@ -353,6 +353,13 @@ def test_json_lines_stream_every_row_as_filtered(datasette, streamed_jsonl):
     assert filtered.headers["content-type"].startswith("application/x-ndjson")
     assert "content-disposition" not in filtered.headers  # only the download link (_dl) asks for a file
     assert unknown.status_code == 404
+
+
+def test_json_lines_are_sent_200_rows_a_piece(datasette):
+    """2,775 rows in 14 pieces (13 of 200 and one of 175), not one message a row."""
+    bodies = [body for body in asgi_body_messages(datasette, "/-/jsonl/esr/project_list?fund=ESR&source_list=projektilista-2007-2013.csv") if body]
+    assert [body.count(b"\n") for body in bodies] == [200] * 13 + [175]
+    assert len({json.loads(line)["code"] for body in bodies for line in body.splitlines()}) == 2775
 
 
 def test_hidden_tables_are_hidden_but_reachable(datasette):
