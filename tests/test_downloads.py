@@ -90,17 +90,19 @@ def hostile(tmp_path_factory, built_archive):
     connection = sqlite3.connect(db)
     connection.execute("update project_list set name = '=HYPERLINK(\"http://x\",\"y\")' where code = 'S10324'")
     connection.execute("update project_list set name = '-2+3' where code = 'S10327'")
+    connection.execute("update project_list set name = '#N/A' where code = 'S10328'")
     connection.commit()
     connection.close()
     return publish(db)
 
 
 def test_text_stays_text_in_the_workbook_and_is_neutralised_in_the_csv(hostile):
-    rows = workbook_rows(client_get(hostile, "/-/xlsx/esr/project_list?code__in=S10324,S10327&_sort=code"))
+    rows = workbook_rows(client_get(hostile, "/-/xlsx/esr/project_list?code__in=S10324,S10327,S10328&_sort=code"))
     names = [row[2] for row in rows[1:]]
-    assert names == ['=HYPERLINK("http://x","y")', "-2+3"]
-    sheet = load_workbook(io.BytesIO(client_get(hostile, "/-/xlsx/esr/project_list?code=S10324").content)).active
+    assert names == ['=HYPERLINK("http://x","y")', "-2+3", "#N/A"]
+    sheet = load_workbook(io.BytesIO(client_get(hostile, "/-/xlsx/esr/project_list?code__in=S10324,S10328&_sort=code").content)).active
     assert sheet.cell(row=2, column=3).data_type == "s"  # a string, not a formula
+    assert sheet.cell(row=3, column=3).data_type == "s"  # a string, not an error value
     rows = finnish_csv(client_get(hostile, "/-/excel-csv/esr/project_list?code__in=S10324,S10327&_sort=code"))
     assert [row[2] for row in rows[1:]] == ["'=HYPERLINK(\"http://x\",\"y\")", "'-2+3"]
 

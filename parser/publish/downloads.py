@@ -44,6 +44,8 @@ TECHNICAL_COLUMNS = frozenset({
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _QUOTED = re.compile(r"^«([^»]{1,80})»")
+#: The starts of a text that openpyxl would not store as text by itself (a formula, an error).
+_TYPED_TEXT = ("=", "#")
 
 
 def kept_parameters(query_string: str) -> list[tuple[str, str]]:
@@ -164,22 +166,32 @@ async def write_workbook(file: io.BufferedIOBase, title: str, headers: list[str]
     sheet.append(header_cells)
     count = 0
     async for row in source:
-        cells = []
+        # Plain values where openpyxl's own typing is right (a number, a null, most texts): a
+        # cell object for each value cost the full list's workbook 5 of its 9 s.
+        values = []
         for column in columns:
             value = row.get(column)
             if isinstance(value, dict):  # a labelled foreign key: {value, label}
                 value = value.get("label") or value.get("value")
+            if value is None or isinstance(value, (bool, int, float)):
+                values.append(value)
+                continue
             date = _date(value)
             if date is not None:
                 cell = WriteOnlyCell(sheet, value=date)
                 cell.number_format = "D.M.YYYY"
-            elif isinstance(value, bool) or isinstance(value, (int, float)) or value is None:
-                cell = WriteOnlyCell(sheet, value=value)
+                values.append(cell)
+                continue
+            text = str(value)[:32767]
+            if text.startswith(_TYPED_TEXT):
+                # openpyxl would make "=…" a formula and "#N/A" an error: text, whatever it
+                # starts with.
+                cell = WriteOnlyCell(sheet, value=text)
+                cell.data_type = "s"
+                values.append(cell)
             else:
-                cell = WriteOnlyCell(sheet, value=str(value)[:32767])
-                cell.data_type = "s"  # text, whatever it starts with
-            cells.append(cell)
-        sheet.append(cells)
+                values.append(text)
+        sheet.append(values)
         count += 1
     workbook.save(file)
     return count
