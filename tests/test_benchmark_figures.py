@@ -46,3 +46,22 @@ def test_a_ratio_is_taken_within_each_round():
 
     builds = [{"import_seconds": 0.5, "total": 5.5}, {"import_seconds": 0.25, "total": 8.75}]
     assert build._round_ratios(builds, [4.0, 6.0]) == [1.5, 1.5]
+
+
+def test_bad_sizes_and_counts_are_refused_in_one_line():
+    from click.testing import CliRunner
+
+    import build
+
+    for arguments, words in ((["--sizes", "0"], "each size must be at least 1"), (["--sizes", "4000,x"], "whole numbers"), (["--pdfs", "-1"], "-1 is not in the range")):
+        result = CliRunner().invoke(build.main, arguments)
+        assert result.exit_code == 2 and words in result.output, (arguments, result.output)
+        assert "Traceback" not in result.output
+
+
+def test_a_baseline_commit_that_is_not_there_is_said_so(tmp_path):
+    import build
+
+    tree, why_not = build.baseline_tree("no-such-commit", tmp_path)
+    assert tree is None and "git archive no-such-commit failed" in why_not
+    assert not (tmp_path / "baseline-no-such-commit" / "parser").exists()
