@@ -6,7 +6,9 @@ Two Datasette hooks, with the rules in ``parser/publish/errors.py``:
   (``int()`` of ``_timelimit``, ``json.loads`` of an ``__in`` filter or of ``_through``, a
   number SQLite cannot bind, a NUL character, a row address with the wrong number of key
   values, ``_next`` of a view, ``/esr.csv`` without a query, a raw path that is not ASCII) and
-  answers it before Datasette sees the request;
+  answers it before Datasette sees the request; so too a comparison filter (``__gt`` and the
+  like) on a numeric column whose value is no number, which Datasette would answer with no
+  row and no word (``eu_state_granted__gt=1 000 000``);
 * ``handle_exception`` turns what Datasette does raise for a wrong request into its 4xx: its
   own 400s and 404s, and the ``DatasetteError``\\ s it raises with the default status 500 for a
   sort or a ``_through`` it cannot use, and the SQL time limit escaping from a CSV download.
@@ -110,6 +112,12 @@ async def check_request(datasette, scope) -> errors.ClientError | None:
                     return problem
         if shape == "object" and not (await db.table_exists(table) and await db.primary_keys(table)):
             return errors.shape_object_needs_key(table)
+        comparisons = errors.comparisons_to_check(pairs)
+        if comparisons:
+            types = {column.name: column.type for column in await db.table_column_details(table)}
+            for name, column, value in comparisons:
+                if column in types and errors.numeric_affinity(types[column]):
+                    return errors.not_a_number(name, value)
         return None
     match = _ROW.match(path)
     if match and not _plugin_route(datasette, path):

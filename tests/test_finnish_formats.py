@@ -225,3 +225,23 @@ def test_headers_carry_the_finnish_title_above_the_column_name(datasette):
     assert '<span class="esr-col-fi">Myönnetty EU- ja valtion rahoitus</span><span class="esr-col-name">eu_state_granted</span>' in page
     query = client_get(datasette, "/esr/list_funding_by_period").text
     assert '<span class="esr-col-fi">Toteutumisaste: EU- ja valtion rahoitus</span>' in query
+
+
+@pytest.mark.parametrize(
+    "text, plain",
+    [
+        ("1 000 000 €", "1000000"),
+        ("1\u00a0000\u00a0000\u00a0€", "1000000"),  # as euros() writes it
+        ("296\u202f461,37", "296461.37"),
+        ("\u22122,5", "-2.5"),
+        ("+5", "+5"),
+        (" 42 ", "42"),
+        ("1 00 000", None),  # not groups of three
+        ("12,5 %", None),  # a percentage is a share, stored as 0.125
+        ("1e3", None),
+        ("abc", None),
+        ("", None),
+    ],
+)
+def test_a_number_as_the_pages_write_it_is_read_back_as_sqlite_reads_one(text, plain):
+    assert labels.plain_number(text) == plain

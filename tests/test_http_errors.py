@@ -177,6 +177,41 @@ def test_datasettes_own_4xx_pages_are_bilingual_too(datasette):
             bilingual_error(response, extension)
 
 
+@pytest.mark.parametrize("extension", ["", ".json", ".csv"])
+@pytest.mark.parametrize(
+    "value, english",
+    [
+        ("abc", "«abc» is not one"),
+        ("1%20000%20000%20%E2%82%AC", "write «1 000 000 €» without spaces and with a decimal point, «1000000»"),
+        ("296%C2%A0461,37", "write «296\u00a0461,37» without spaces and with a decimal point, «296461.37»"),
+        ("", "its value is missing"),
+    ],
+)
+def test_a_comparison_with_no_number_on_a_numeric_column_is_a_400_not_an_empty_page(datasette, value, english, extension):
+    """Datasette would bind the value as text, which compares after every number: no row, no
+    word. The lists' sums are REAL columns."""
+    response = fetch(datasette, with_format(f"/esr/project_list?eu_state_granted__gt={value}", extension))
+    assert response.status_code == 400, response.text[:300]
+    fi, en = bilingual_error(response, extension)
+    assert english in en and "eu_state_granted__gt" in fi
+
+
+def test_numbers_and_text_comparisons_still_filter(datasette, built_archive):
+    """A number SQLite reads (spaces around it, an exponent) filters as before, and a text
+    column compares as text: the counts are SQLite's own over the archive's file."""
+    with sqlite3.connect(f"file:{built_archive}?mode=ro", uri=True) as connection:
+        (over,) = connection.execute("select count(*) from project_list where eu_state_granted > 1000000").fetchone()
+        (at_least,) = connection.execute("select count(*) from project_list where eu_state_granted >= 1000000").fetchone()
+        (after_abc,) = connection.execute("select count(*) from project_list where name > 'abc'").fetchone()
+    plain = fetch(datasette, "/esr/project_list.json?eu_state_granted__gt=1000000&_size=1").json()
+    spaced = fetch(datasette, "/esr/project_list.json?eu_state_granted__gte=%201e6%20&_size=1").json()
+    named = fetch(datasette, "/esr/project_list.json?name__gt=abc&_size=1").json()
+    assert over > 0 and at_least > over and after_abc > 0
+    assert (plain["filtered_table_rows_count"], spaced["filtered_table_rows_count"], named["filtered_table_rows_count"]) == (over, at_least, after_abc)
+    streamed = fetch(datasette, "/-/jsonl/esr/project_list?eu_state_granted__lt=kymmenen")
+    assert streamed.status_code == 400 and "«kymmenen»" in streamed.json()["error_fi"]
+
+
 def test_the_sort_error_names_the_sortable_columns(datasette):
     response = fetch(datasette, "/esr/projects.json?_sort=summary")
     fi, en = bilingual_error(response, ".json")

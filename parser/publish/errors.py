@@ -258,6 +258,66 @@ def _check_filter(name: str, operator: str, value: str) -> ClientError | None:
     return None
 
 
+#: A value SQLite reads as a number when it compares it with a numeric column (its numeric
+#: affinity ignores spaces around it): digits, a decimal point, an exponent, a sign.
+SQL_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+
+
+def comparisons_to_check(pairs: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """The comparison filters (``column__gt`` and the like) whose value SQLite would not read as
+    a number: (parameter, column, value). Datasette binds such a value as text, which compares
+    after every number, so on a numeric column the page shows no row and says nothing."""
+    found = []
+    for name, value in pairs:
+        if _is_filter(name) and "__" in name:
+            column, operator = name.rsplit("__", 1)
+            if operator in NUMERIC_FILTERS and not SQL_NUMBER.fullmatch(value):
+                found.append((name, column, value))
+    return found
+
+
+def numeric_affinity(declared_type: str | None) -> bool:
+    """Whether a column of this declared type holds numbers, by SQLite's rules of affinity
+    (INTEGER, REAL and NUMERIC: "Determination Of Column Affinity")."""
+    declared = (declared_type or "").upper()
+    if "INT" in declared:
+        return True
+    if any(word in declared for word in ("CHAR", "CLOB", "TEXT")) or "BLOB" in declared or not declared:
+        return False
+    return True
+
+
+def not_a_number(name: str, value: str) -> ClientError:
+    """The 400 for a comparison filter on a numeric column whose value is not a number (or is
+    empty); a number written the Finnish way (``1 000 000 €``, ``0,5``) gets its plain form
+    suggested."""
+    from .labels import plain_number
+
+    if not value.strip():
+        return ClientError(
+            400,
+            f"Suodatin {name} vertaa lukuun, mutta arvo puuttuu. Kirjoita luku numeroin, esimerkiksi «1000000» tai «0.5».",
+            f"The filter {name} compares with a number, but its value is missing. Write one in digits, for example "
+            "«1000000» or «0.5».",
+        )
+    plain = plain_number(value)
+    if plain is not None:
+        return ClientError(
+            400,
+            f"Suodatin {name} vertaa lukuun: kirjoita {shown(value)} ilman välilyöntejä ja desimaalit pisteellä, "
+            f"{shown(plain)}.",
+            f"The filter {name} compares with a number: write {shown(value)} without spaces and with a decimal point, "
+            f"{shown(plain)}.",
+        )
+    return ClientError(
+        400,
+        f"Suodatin {name} vertaa lukuun, mutta {shown(value)} ei ole luku. Kirjoita luku numeroin, esimerkiksi "
+        "«1000000» tai «0.5».",
+        f"The filter {name} compares with a number, but {shown(value)} is not one. Write it in digits, for example "
+        "«1000000» or «0.5».",
+    )
+
+
 def _check_through(value: str) -> ClientError | None:
     ok, through = _json(value)
     if (

@@ -340,6 +340,24 @@ def decimal_number(value: Any) -> str | None:
     return sign + _grouped(whole) + ("," + fraction if fraction else "")
 
 
+#: A number as the pages write one and a reader may type or paste it: digits in groups of three
+#: parted by a space, a no-break or a narrow no-break space, a decimal comma, a sign (the minus
+#: sign too), a euro sign after it.
+_FINNISH_NUMBER = re.compile(r"(?P<sign>[-+\u2212]?)(?P<whole>\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:,(?P<decimals>\d+))?(?:\s*€)?")
+
+
+def plain_number(text: str) -> str | None:
+    """A number written as the pages write it, as SQLite reads a number: ``1 000 000 €`` →
+    ``1000000``, ``296 461,37`` → ``296461.37``, ``−2,5`` → ``-2.5``; ``None`` when ``text`` is
+    no such number (the inverse of :func:`euro_amount` and :func:`decimal_number`)."""
+    match = _FINNISH_NUMBER.fullmatch(text.strip())
+    if match is None:
+        return None
+    sign = "-" if match["sign"] == "\u2212" else match["sign"]
+    whole = re.sub(r"\D", "", match["whole"])
+    return sign + whole + (f".{match['decimals']}" if match["decimals"] else "")
+
+
 def euro_amount(value: Any) -> str | None:
     """An amount of euros as :func:`euros` writes it, but with its cents when it has any (the
     official lists' snapshot has cents): ``296461.37`` → ``296 461,37 €``, ``355153370.0`` →
