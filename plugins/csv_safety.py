@@ -55,8 +55,8 @@ def _csv_query(query_string: bytes) -> bytes:
     names = [urllib.parse.unquote_plus(part.partition(b"=")[0].decode("latin-1")) for part in parts]
     kept = [part for part, name in zip(parts, names) if name != "_trace"]
     # Datasette streams when the first _stream is any non-empty text (even "0").
-    streamed = urllib.parse.parse_qs(query_string.decode("latin-1")).get("_stream")
-    if streamed and "_size" not in names:
+    streams = [value for name, value in urllib.parse.parse_qsl(query_string.decode("latin-1"), keep_blank_values=True) if name == "_stream"]
+    if streams and streams[0] and "_size" not in names:
         kept.append(b"_size=max")
     return b"&".join(kept)
 

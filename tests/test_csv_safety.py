@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import html
+import importlib.util
 import io
 import json
 import re
@@ -31,7 +32,7 @@ from parser.spreadsheet import (
     rewrite_csv,
 )
 
-from .conftest import asgi_body_messages, esr_in_process, publish
+from .conftest import ROOT, asgi_body_messages, esr_in_process, publish
 
 #: Hostile names, by project; the last is a plain negative number written as text.
 NAMES = {
@@ -275,6 +276,24 @@ def test_a_streamed_csv_walks_pages_of_1000_rows_and_is_sent_in_pieces(hostile_d
     statements.clear()
     asgi_body_messages(hostile_datasette, path + "&_size=500")
     assert len([sql for sql in statements if "from project_list" in sql.lower() and "limit 501" in sql.lower()]) == 6
+
+
+@pytest.mark.parametrize(
+    "query, rewritten",
+    [
+        (b"_stream=on", b"_stream=on&_size=max"),
+        (b"_stream=0", b"_stream=0&_size=max"),  # any non-empty _stream streams, as in Datasette
+        (b"_stream=on&_size=5", b"_stream=on&_size=5"),  # a page size of its own is kept
+        (b"_stream=&_stream=on", b"_stream=&_stream=on"),  # Datasette reads the first: no stream
+        (b"_trace=1&_stream=on&a=1", b"_stream=on&a=1&_size=max"),
+        (b"code=S10962&_trace=1", b"code=S10962"),
+    ],
+)
+def test_a_csv_request_is_rewritten_only_as_the_module_says(query, rewritten):
+    spec = importlib.util.spec_from_file_location("esr_csv_safety", ROOT / "plugins" / "csv_safety.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module._csv_query(query) == rewritten
 
 
 def test_an_error_of_a_csv_request_is_not_rewritten(hostile_datasette):

@@ -26,6 +26,8 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
+from .labels import plain_number
+
 #: The largest and smallest integers SQLite binds (64-bit): Python's sqlite3 raises
 #: OverflowError for anything beyond, which Datasette does not catch.
 INT64 = (-(2**63), 2**63 - 1)
@@ -291,8 +293,6 @@ def not_a_number(name: str, value: str) -> ClientError:
     """The 400 for a comparison filter on a numeric column whose value is not a number (or is
     empty); a number written the Finnish way (``1 000 000 €``, ``0,5``) gets its plain form
     suggested."""
-    from .labels import plain_number
-
     if not value.strip():
         return ClientError(
             400,
