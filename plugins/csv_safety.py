@@ -55,8 +55,8 @@ def _csv_query(query_string: bytes) -> bytes:
     names = [urllib.parse.unquote_plus(part.partition(b"=")[0].decode("latin-1")) for part in parts]
     kept = [part for part, name in zip(parts, names) if name != "_trace"]
     # Datasette streams when the first _stream is any non-empty text (even "0").
-    streams = [value for name, value in urllib.parse.parse_qsl(query_string.decode("latin-1"), keep_blank_values=True) if name == "_stream"]
-    if streams and streams[0] and "_size" not in names:
+    stream = next((part.partition(b"=")[2] for part, name in zip(parts, names) if name == "_stream"), b"")
+    if stream and "_size" not in names:
         kept.append(b"_size=max")
     return b"&".join(kept)
 

@@ -26,6 +26,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
+from ..spreadsheet import PLAIN_NUMBER
 from .labels import plain_number
 
 #: The largest and smallest integers SQLite binds (64-bit): Python's sqlite3 raises
@@ -260,11 +261,6 @@ def _check_filter(name: str, operator: str, value: str) -> ClientError | None:
     return None
 
 
-#: A value SQLite reads as a number when it compares it with a numeric column (its numeric
-#: affinity ignores spaces around it): digits, a decimal point, an exponent, a sign.
-SQL_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
-
-
 def comparisons_to_check(pairs: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
     """The comparison filters (``column__gt`` and the like) whose value SQLite would not read as
     a number: (parameter, column, value). Datasette binds such a value as text, which compares
@@ -273,7 +269,9 @@ def comparisons_to_check(pairs: list[tuple[str, str]]) -> list[tuple[str, str, s
     for name, value in pairs:
         if _is_filter(name) and "__" in name:
             column, operator = name.rsplit("__", 1)
-            if operator in NUMERIC_FILTERS and not SQL_NUMBER.fullmatch(value):
+            # SQLite's numeric affinity reads a plain decimal number, ASCII spaces around it
+            # ignored (not a no-break space, which str.strip() would take too).
+            if operator in NUMERIC_FILTERS and not PLAIN_NUMBER.fullmatch(value.strip(" \t\n\v\f\r")):
                 found.append((name, column, value))
     return found
 
