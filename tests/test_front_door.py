@@ -280,9 +280,12 @@ def _axe_violations(tab, within: str | None = None) -> list[str]:
     import importlib.resources
 
     tab.evaluate((importlib.resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8"))
+    # resultTypes: axe still runs every rule on every element, but lists the passes and the
+    # inapplicable rules only by one node each, which the test never reads: 12.1 s became 9.4 s,
+    # and a page with a contrast, an alt and a label violation gives the same three as before.
     found = tab.evaluate(
         """within => axe.run(within ? {include: [[within], ['header'], ['footer']]} : document,
-                              {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+                              {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})
                       .then(results => results.violations)""",
         within,
     )
