@@ -421,16 +421,18 @@ def _misplaced(db: Path) -> list[str]:
 
 
 def test_an_incremental_build_writes_the_index_a_full_build_writes(built_copy, tmp_path, monkeypatch):
-    """An amount changed (only that project's row is written again) and a description of a
-    project no list has removed (its row is deleted): each time the index holds a full
+    """An amount changed (only that project's row is made and written again) and a description
+    of a project no list has removed (its row is deleted): each time the index holds a full
     build's rows, each with its projects row's rowid (or its list row's negated), and the other
     projects' rows keep theirs (updated in place, not deleted and inserted). (The first build is the session's build of the small
     corpus, copied.)"""
     from parser.archive import project_index
 
     updated: list[int] = []
-    in_place = project_index._update_in_place
-    monkeypatch.setattr(project_index, "_update_in_place", lambda db, insert: updated.append(1) or in_place(db, insert))
+    made: list[str] = []  # the codes whose rows the index made, build after build
+    in_place, index_rows = project_index._update_in_place, project_index._index_rows
+    monkeypatch.setattr(project_index, "_update_in_place", lambda db, insert, **how: updated.append(1) or in_place(db, insert, **how))
+    monkeypatch.setattr(project_index, "_index_rows", lambda db: (made.append(row[1]) or row for row in index_rows(db)))
     corpus, incremental = built_copy
     assert _misplaced(incremental) == []
     untouched = sqlite_utils.Database(incremental).execute("select rowid from project_index where code = 'S20334'").fetchone()
@@ -438,14 +440,17 @@ def test_an_incremental_build_writes_the_index_a_full_build_writes(built_copy, t
     path.write_text(path.read_text(encoding="utf-8").replace("Toteutunut julkinen rahoitus yhteensä: 593 048", "Toteutunut julkinen rahoitus yhteensä: 593 049"), encoding="utf-8")
     assert build(corpus, incremental).parsed == 1
     assert updated == [1]
+    assert made == ["S10962"]  # not the other 3 described projects nor the 22,821 list rows
     build(corpus, tmp_path / "full.db", full=True)
     assert _index(incremental) == _index(tmp_path / "full.db")
     assert _misplaced(incremental) == [] and _misplaced(tmp_path / "full.db") == []
     assert next(row for row in _index(incremental) if row[0] == "S10962")[15] == 593049  # public_realised
     assert sqlite_utils.Database(incremental).execute("select rowid from project_index where code = 'S20334'").fetchone() == untouched
     (corpus / "S21736.txt").unlink()  # described, in neither small list
+    made.clear()
     assert build(corpus, incremental).removed == 1
     assert updated == [1, 1]
+    assert made == []  # S21736 has no list row to make its row of: its row goes, nothing is made
     build(corpus, tmp_path / "full-2.db", full=True)
     assert _index(incremental) == _index(tmp_path / "full-2.db")
     assert _misplaced(incremental) == []

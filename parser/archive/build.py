@@ -418,7 +418,10 @@ def _write_archive(
                 match_project_places(db, matcher, None if references_changed else loader.new_projects)
                 report.seconds["places"] = time.perf_counter() - began
                 indexing = time.perf_counter()
-                fill_project_index(db, on_rows=None if live_index is None else functools.partial(live_index.add, "project_index"))
+                fill_project_index(
+                    db, on_rows=None if live_index is None else functools.partial(live_index.add, "project_index"),
+                    codes=None if references_changed else _touched_codes(old, [*removed, *to_parse], loader.new_projects),
+                )
                 if live_index is not None:
                     live_index.complete("project_index")  # its terms listed while the indexes are made
                 report.seconds["project_index"] = time.perf_counter() - indexing
@@ -474,6 +477,15 @@ _INDEXED_AS_LOADED = ("documents", "project_index")
 _SEARCH_SIDE = "-search"
 #: What SQLite and the build keep beside a temporary database.
 _BESIDE = ("-journal", "-wal", "-shm", _SEARCH_SIDE)
+
+
+def _touched_codes(old: _OldState | None, doc_ids: list[str], loaded: list[str]) -> set[str] | None:
+    """The project codes whose index rows an incremental build makes again: those of the
+    documents it took out (removed, or loaded anew) and of the projects it loaded (``None``:
+    a new archive, every code). Every other row is made of rows this build left alone."""
+    if old is None:
+        return None
+    return {old.documents[doc_id][1] for doc_id in doc_ids if doc_id in old.documents} - {None} | set(loaded)
 
 
 def _parsed_hash(path: Path, outcome: Outcome, problems: list[str]) -> str | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import regex
@@ -175,9 +175,15 @@ def rebuild_project_index(db: sqlite_utils.Database) -> int:
     return count
 
 
-def fill_project_index(db: sqlite_utils.Database, on_rows: RowsWritten | None = None) -> int:
+def fill_project_index(
+    db: sqlite_utils.Database, on_rows: RowsWritten | None = None, codes: Iterable[str] | None = None,
+) -> int:
     """The first half of :func:`rebuild_project_index`: ``project_index`` brought up to date
     from the tables' primary keys alone (a new archive fills it before the other indexes are made).
+
+    ``codes``: only the rows of these project codes are made again (those whose description was
+    loaded, changed or removed, when the lists and the municipality key are as they were: a
+    row is made of its code's rows alone); ``None``: every row.
 
     A row's rowid is that of its project's ``projects`` row, or (a project without a
     description) its list row's negated: so ``project_index_fts``, the one full-text index of
@@ -196,21 +202,34 @@ def fill_project_index(db: sqlite_utils.Database, on_rows: RowsWritten | None = 
     # Every code the index is to hold, in a table of its own: read in its key's order, the
     # rows come in code order without SQLite sorting them (their 40 MB of texts at 4,000
     # descriptions) in a temporary B-tree.
-    db.execute(f"drop table if exists temp.[{_CODES}]")
-    db.execute(f"create temp table [{_CODES}] (code text primary key) without rowid")
-    db.execute(f"insert into temp.[{_CODES}] select code from projects union select code from project_list where code is not null")
+    for table in (_CODES, _TOUCHED):
+        db.execute(f"drop table if exists temp.[{table}]")
+        db.execute(f"create temp table [{table}] (code text primary key) without rowid")
+    if codes is None:
+        db.execute(f"insert into temp.[{_CODES}] select code from projects union select code from project_list where code is not null")
+    else:
+        db.conn.executemany(f"insert or ignore into temp.[{_TOUCHED}] values (?)", ((code,) for code in codes))
+        db.execute(
+            f"insert into temp.[{_CODES}] select code from projects where code in temp.[{_TOUCHED}] "
+            f"union select code from project_list where code in temp.[{_TOUCHED}]"
+        )
     try:
-        return _fill(db, on_rows)
+        return _fill(db, on_rows, every=codes is None)
     finally:
-        db.execute(f"drop table temp.[{_CODES}]")
+        for table in (_CODES, _TOUCHED):
+            db.execute(f"drop table temp.[{table}]")
 
 
 #: The temporary table of the codes :func:`fill_project_index` writes rows for.
 _CODES = "_project_index_codes"
+#: The temporary table of the codes it was asked to bring up to date (``codes``), with or
+#: without a project now: a code gone from both tables loses its row.
+_TOUCHED = "_project_index_touched"
 
 
-def _fill(db: sqlite_utils.Database, on_rows: RowsWritten | None) -> int:
-    held = set(db.execute("select rowid, code from project_index").fetchall())
+def _fill(db: sqlite_utils.Database, on_rows: RowsWritten | None, *, every: bool) -> int:
+    within = "" if every else f" where code in temp.[{_TOUCHED}]"
+    held = set(db.execute(f"select rowid, code from project_index{within}").fetchall())
     if held and on_rows is not None:
         raise ValueError("on_rows is for an empty project index: its rows would be changed and deleted too")
     wanted = set(db.execute(_ROWIDS_SQL).fetchall())
@@ -218,8 +237,8 @@ def _fill(db: sqlite_utils.Database, on_rows: RowsWritten | None) -> int:
     if stale:
         db.conn.executemany("delete from project_index where rowid = ?", [(rowid,) for rowid, _ in stale])
     insert = f"insert into project_index (rowid, {', '.join(f'[{c}]' for c in _ROW_ORDER)}) values (?, {', '.join('?' * len(_ROW_ORDER))})"
-    if held - stale:
-        return _update_in_place(db, insert)
+    if held - stale or not every:
+        return _update_in_place(db, insert, every=every)
     rows: list[tuple[Any, ...]] = []
     count = 0
     for row in _index_rows(db):
@@ -244,10 +263,12 @@ _ROWIDS_SQL = f"""select coalesce(p.rowid, -l.rowid), c.code from temp.[{_CODES}
 left join projects p on p.code = c.code left join project_list l on l.code = c.code"""
 
 
-def _update_in_place(db: sqlite_utils.Database, insert: str) -> int:
+def _update_in_place(db: sqlite_utils.Database, insert: str, *, every: bool = True) -> int:
     """Write the rows of :func:`_index_rows` that the index lacks or holds with other values
-    (its rows of another code or rowid are deleted already)."""
-    held = db.execute(f"select rowid, {', '.join(f'[{c}]' for c in _ROW_ORDER)} from project_index order by code")
+    (its rows of another code or rowid are deleted already); ``every=False``: of the codes of
+    the temporary table :data:`_CODES` alone."""
+    within = "" if every else f" where code in temp.[{_CODES}]"
+    held = db.execute(f"select rowid, {', '.join(f'[{c}]' for c in _ROW_ORDER)} from project_index{within} order by code")
     old = next(held, None)
     changed, new = [], []
     for row in _index_rows(db):
