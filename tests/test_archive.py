@@ -57,6 +57,12 @@ def dump_search_index(path: Path) -> dict[str, list[tuple]]:
     return {name: sorted(db.execute(f"select rowid, * from [{name}]").fetchall(), key=repr) for name in names}
 
 
+def vocabulary(path: Path) -> list[tuple[str, str]]:
+    """The search vocabulary's (key, term) pairs, sorted: an incremental build brings it up to
+    date from the changed rows' terms alone, a full build makes it from every index's terms."""
+    return sorted(sqlite_utils.Database(path).execute("select key, term from vocabulary_fts").fetchall())
+
+
 def test_row_counts_of_every_table(archive):
     # Counted by hand from the five documents and the reference files.
     tables = [name for name in archive.table_names() if "_fts" not in name and not name.startswith("sqlite_")]
@@ -238,6 +244,7 @@ def test_incremental_and_full_builds_have_the_same_content(built_copy, tmp_path)
     build(corpus, incremental)
     build(corpus, full, full=True)
     assert dump(incremental) == dump(full)
+    assert vocabulary(incremental) == vocabulary(full)
     archive = sqlite_utils.Database(full)
     assert archive["projects"].get("S20334")["document_id"] == "A-copy-of-S20334.txt"
     [warning] = archive.query("select * from parse_warnings where code = 'duplicate_project'")
@@ -247,6 +254,7 @@ def test_incremental_and_full_builds_have_the_same_content(built_copy, tmp_path)
     build(corpus, incremental)
     build(corpus, full, full=True)
     assert dump(incremental) == dump(full)
+    assert vocabulary(incremental) == vocabulary(full)
     assert sqlite_utils.Database(incremental)["projects"].get("S20334")["document_id"] == "S20334.txt"
 
 

@@ -485,6 +485,42 @@ def test_index_is_remade_with_its_tokenizer_and_kept_in_step(small_archive, tmp_
         assert sorted(db.execute("select key, term from vocabulary_fts")) == incremental
 
 
+def test_a_tracked_change_updates_the_vocabulary_from_the_changed_rows_alone(small_archive, tmp_path, monkeypatch):
+    """After track_changes (what an incremental build calls), no index's term list is read
+    whole, yet the vocabulary is the one made anew: a document goes (its own words with it,
+    the words other rows share stay), one comes with new words, a project row's text changes."""
+    from parser.search import index
+
+    db_path = tmp_path / "esr.db"
+    shutil.copyfile(small_archive, db_path)
+    listed: list[str] = []
+    whole = index._index_terms
+    monkeypatch.setattr(index, "_index_terms", lambda connection, name: listed.append(name) or whole(connection, name))
+    with sqlite_utils.Database(db_path) as db:
+        before = {term for (term,) in db.execute("select term from vocabulary_fts")}
+        # S10673.txt alone has kruunupyy; it and S21736.txt write Pohjanmaa.
+        assert {"kruunupyy", "kyläkoulujen", "pohjanmaa"} & before == {"kruunupyy", "pohjanmaa"}
+        search.track_changes(db)
+        with db.atomic():
+            db["documents"].delete("S10673.txt")
+            db["documents"].insert({"id": "uusi.txt", "title": "Uusi", "text": "Kyläkoulujen lakkauttaminen.", "status": "parsed"})
+            db.execute("update project_index set search_text = 'Koulukyydit' where code = 'S10962'")
+        with db.atomic():
+            counts = search.create_search_index(db, codes=["S10673.txt", "uusi.txt"])
+        assert listed == []
+        tracked = sorted(db.execute("select key, term from vocabulary_fts"))
+        terms = {term for _, term in tracked}
+        assert {"kyläkoulujen", "lakkauttaminen", "koulukyydit", "uusi"} <= terms and "kruunupyy" not in terms
+        assert "pohjanmaa" in terms  # S10673.txt had it, but so does S21736.txt
+        assert counts["terms"] == len(terms) and counts["analysed"] == len(terms - before)
+        # The tracking ends with the update: a later change is found by listing the indexes.
+        assert not db.execute("select name from temp.sqlite_master where name like '_search%'").fetchall()
+        with db.atomic():
+            search.create_search_index(db)
+        assert sorted(db.execute("select key, term from vocabulary_fts")) == tracked
+        assert listed
+
+
 def test_datasette_search_is_untouched_without_the_vocabulary(small_archive, tmp_path):
     """On a copy of the small archive (the same documents; the small lists start faster)."""
     db_path = tmp_path / "esr.db"

@@ -364,6 +364,9 @@ def _write_archive(
                 # The tables now; their indexes and the views once the rows are in (see below).
                 create_tables(db)
                 live_index = search.IndexAsLoaded(db, _INDEXED_AS_LOADED, Path(f"{temporary}{_SEARCH_SIDE}"))
+            elif not references_changed and not search_changed:
+                # The vocabulary then needs only the terms of the rows this build changes.
+                search.track_changes(db)
             with db.atomic():
                 if old is not None:  # a new archive has nothing to delete
                     for doc_id in [*removed, *to_parse]:
