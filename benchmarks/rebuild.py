@@ -89,17 +89,17 @@ def main(descriptions: int, rounds: int, against: str, seed: int, keep: Path | N
     with tempfile.TemporaryDirectory(prefix="esr-rebuild-") as temporary:
         work = keep.resolve() if keep else Path(temporary)
         work.mkdir(parents=True, exist_ok=True)
+        trees = {"this code": ROOT}
+        if against.lower() != "none":  # before the corpus: a wrong commit is told at once
+            tree, why_not = build_benchmark.baseline_tree(against, work)
+            if tree is None:
+                raise click.ClickException(f"no tree of {against}: {why_not}")
+            trees[against] = tree
         click.echo(build_benchmark.machine_speed())
         corpus = work / f"lists-{descriptions}"
         target = write_corpus(corpus, descriptions, seed)
         original = target.read_bytes()
         changed = build_benchmark._changed_text(original.decode("utf-8")).encode("utf-8")
-        trees = {"this code": ROOT}
-        if against.lower() != "none":
-            tree, why_not = build_benchmark.baseline_tree(against, work)
-            if tree is None:
-                raise click.ClickException(f"no tree of {against}: {why_not}")
-            trees[against] = tree
         databases = {name: work / f"lists-{descriptions}-{index}.db" for index, name in enumerate(trees)}
         for name, tree in trees.items():
             full = esr_build(tree, corpus, databases[name], full=True)

@@ -65,3 +65,19 @@ def test_a_baseline_commit_that_is_not_there_is_said_so(tmp_path):
     tree, why_not = build.baseline_tree("no-such-commit", tmp_path)
     assert tree is None and "git archive no-such-commit failed" in why_not
     assert not (tmp_path / "baseline-no-such-commit" / "parser").exists()
+
+
+def test_the_rebuild_benchmark_refuses_bad_options_before_writing_anything(tmp_path):
+    from click.testing import CliRunner
+
+    import rebuild
+
+    result = CliRunner().invoke(rebuild.main, ["--descriptions", "0"])
+    assert result.exit_code == 2 and "0 is not in the range x>=1" in result.output
+    result = CliRunner().invoke(rebuild.main, ["--against", "no-such-commit", "--descriptions", "1", "--keep", str(tmp_path)])
+    assert result.exit_code == 1 and "Error: no tree of no-such-commit: " in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "lists-1").exists()
+    (tmp_path / "lists-1").mkdir()
+    (tmp_path / "lists-1" / ".synthetic-corpus.json").write_text('{"seed": 0, "descriptions": 2, "pdfs": 0, "reference": true}')
+    result = CliRunner().invoke(rebuild.main, ["--against", "none", "--descriptions", "1", "--keep", str(tmp_path)])
+    assert result.exit_code == 1 and "holds a corpus of other settings" in result.output and "Traceback" not in result.output
