@@ -411,6 +411,15 @@ def _index(db: Path) -> list[tuple]:
     return sqlite_utils.Database(db).execute("select * from project_index order by code").fetchall()
 
 
+def _organisations(db: Path) -> dict[str, list[tuple]]:
+    archive = sqlite_utils.Database(db)
+    return {table: archive.execute(f"select * from {table} order by 1, 2, 3").fetchall() for table in ("organisation_index", "organisation_projects")}
+
+
+def _organisation(db: Path, key: str) -> dict:
+    return sqlite_utils.Database(db)["organisation_index"].get(key)
+
+
 def _misplaced(db: Path) -> list[str]:
     """The codes of the index whose rowid is not their projects row's (or, without one, their
     list row's negated): the projects table's search box would miss or mix them up."""
@@ -436,6 +445,7 @@ def test_an_incremental_build_writes_the_index_a_full_build_writes(built_copy, t
     corpus, incremental = built_copy
     assert _misplaced(incremental) == []
     untouched = sqlite_utils.Database(incremental).execute("select rowid from project_index where code = 'S20334'").fetchone()
+    realised = _organisation(incremental, "0171450-7")["public_realised"]  # Kuopion kaupunki, S10962's implementer
     path = corpus / "S10962.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("Toteutunut julkinen rahoitus yhteensä: 593 048", "Toteutunut julkinen rahoitus yhteensä: 593 049"), encoding="utf-8")
     assert build(corpus, incremental).parsed == 1
@@ -446,6 +456,9 @@ def test_an_incremental_build_writes_the_index_a_full_build_writes(built_copy, t
     assert _misplaced(incremental) == [] and _misplaced(tmp_path / "full.db") == []
     assert next(row for row in _index(incremental) if row[0] == "S10962")[15] == 593049  # public_realised
     assert sqlite_utils.Database(incremental).execute("select rowid from project_index where code = 'S20334'").fetchone() == untouched
+    # The organisation's totals are made again though none of its links changed: one euro more.
+    assert _organisation(incremental, "0171450-7")["public_realised"] == pytest.approx(realised + 1, abs=0.005)
+    assert _organisations(incremental) == _organisations(tmp_path / "full.db")
     (corpus / "S21736.txt").unlink()  # described, in neither small list
     made.clear()
     assert build(corpus, incremental).removed == 1
@@ -453,5 +466,6 @@ def test_an_incremental_build_writes_the_index_a_full_build_writes(built_copy, t
     assert made == []  # S21736 has no list row to make its row of: its row goes, nothing is made
     build(corpus, tmp_path / "full-2.db", full=True)
     assert _index(incremental) == _index(tmp_path / "full-2.db")
+    assert _organisations(incremental) == _organisations(tmp_path / "full-2.db")
     assert _misplaced(incremental) == []
     assert "S21736" not in {row[0] for row in _index(incremental)}

@@ -421,10 +421,8 @@ def _write_archive(
                 match_project_places(db, matcher, None if references_changed else loader.new_projects)
                 report.seconds["places"] = time.perf_counter() - began
                 indexing = time.perf_counter()
-                fill_project_index(
-                    db, on_rows=None if live_index is None else functools.partial(live_index.add, "project_index"),
-                    codes=None if references_changed else _touched_codes(old, [*removed, *to_parse], loader.new_projects),
-                )
+                touched = None if references_changed else _touched_codes(old, [*removed, *to_parse], loader.new_projects)
+                fill_project_index(db, on_rows=None if live_index is None else functools.partial(live_index.add, "project_index"), codes=touched)
                 if live_index is not None:
                     live_index.complete("project_index")  # its terms listed while the indexes are made
                 report.seconds["project_index"] = time.perf_counter() - indexing
@@ -435,7 +433,7 @@ def _write_archive(
                 indexing = time.perf_counter()
                 rebuild_organisations(db)
                 rebuild_document_versions(db)
-                rebuild_organisation_index(db)
+                rebuild_organisation_index(db, touched)
                 report.seconds["organisations"] = time.perf_counter() - indexing
                 db["build_info"].upsert_all([{"key": k, "value": v} for k, v in sorted(info.items())], pk="key")
             known_terms = {} if live_index is None else timed("search", live_index.finish)

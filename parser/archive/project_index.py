@@ -419,14 +419,44 @@ select o.organisation_key,
   sum(case when o.role = 'implementer' then i.public_planned end),
   sum(case when o.role = 'implementer' then i.public_realised end)
 from organisation_projects o join project_index i on i.code = o.project_code
-group by o.organisation_key
+{where}group by o.organisation_key
 """
+#: The temporary table of the organisations whose totals an incremental build makes again.
+_AFFECTED = "_organisations_affected"
 
 
-def rebuild_organisation_index(db: sqlite_utils.Database) -> None:
+def rebuild_organisation_index(db: sqlite_utils.Database, codes: Iterable[str] | None = None) -> None:
     """Every organisation of the index's projects (:func:`organisation_links`), with the totals
-    of the projects it implements."""
-    db.execute("delete from organisation_projects")
-    db.execute("delete from organisation_index")
-    db.conn.executemany("insert or ignore into organisation_projects values (?, ?, ?, ?)", organisation_links(db))
-    db.execute(_ORGANISATION_TOTALS_SQL)
+    of the projects it implements.
+
+    ``codes``: the project codes whose index rows were made again (an incremental build, see
+    :func:`fill_project_index`): the links are worked out anew (one project's business ID can
+    change how other projects' names are matched) but only those that changed are written, and
+    only the totals of the organisations those links, or those projects, concern are made
+    again. ``None``: everything anew.
+    """
+    links: dict[tuple[str, str, str], tuple[str, str, str, str]] = {}
+    for link in organisation_links(db):
+        links.setdefault(link[:3], link)  # one link per (organisation, project, role): the first
+    insert = "insert into organisation_projects values (?, ?, ?, ?)"
+    if codes is None:
+        db.execute("delete from organisation_projects")
+        db.execute("delete from organisation_index")
+        db.conn.executemany(insert, links.values())
+        db.execute(_ORGANISATION_TOTALS_SQL.format(where=""))
+        return
+    held = {row[:3]: row for row in db.execute("select organisation_key, project_code, role, matched_by from organisation_projects")}
+    gone = [key for key, row in held.items() if links.get(key) != row]
+    new = [row for key, row in links.items() if held.get(key) != row]
+    touched = set(codes)
+    affected = {key[0] for key in gone} | {row[0] for row in new}
+    affected |= {key for key, code, _ in (*held, *links) if code in touched}
+    db.conn.executemany("delete from organisation_projects where organisation_key = ? and project_code = ? and role = ?", gone)
+    db.conn.executemany(insert, new)
+    db.execute(f"create temp table if not exists [{_AFFECTED}] (key text primary key) without rowid")
+    try:
+        db.conn.executemany(f"insert or ignore into temp.[{_AFFECTED}] values (?)", ((key,) for key in affected))
+        db.execute(f"delete from organisation_index where key in temp.[{_AFFECTED}]")
+        db.execute(_ORGANISATION_TOTALS_SQL.format(where=f"where o.organisation_key in temp.[{_AFFECTED}]\n"))
+    finally:
+        db.execute(f"drop table temp.[{_AFFECTED}]")
