@@ -301,12 +301,12 @@ def create_search_index(
     ``tokenize=TOKENIZE``, or they are made twice). Then the vocabulary gets the
     terms the indexes have and it has not (analysed now) and loses those they no longer have:
     it is compared with the indexes' own term lists (FTS5's ``fts5vocab``), so ``codes`` (the
-    project codes and document ids that changed) is not needed to know what changed, and only
-    ``codes=None`` matters: it makes the vocabulary anew; after :func:`track_changes`, ``codes``
-    brings it up to date from the changed rows' terms alone (and ends the tracking). ``known_terms`` gives the terms of
-    indexes the caller has listed already (what :meth:`IndexAsLoaded.finish` returns), by index
-    name; an index made anew here is listed here. Call it after the rows are loaded; it
-    runs in one transaction (a savepoint of the caller's, if there is one). Returns counts: rows
+    project codes and document ids that changed) is not needed to know what changed:
+    ``codes=None`` makes the vocabulary anew, and any other value, after :func:`track_changes`,
+    brings it up to date from the terms of the rows noted since (and ends the tracking), or
+    else by comparing term lists. ``known_terms`` gives the terms of indexes the caller has
+    listed already (what :meth:`IndexAsLoaded.finish` returns), by index name; an index made
+    anew here is listed here. Call it after the rows are loaded; it runs in one transaction (a savepoint of the caller's, if there is one). Returns counts: rows
     per index, terms, terms analysed now.
     """
     with db.atomic():
