@@ -469,3 +469,65 @@ def test_an_incremental_build_writes_the_index_a_full_build_writes(built_copy, t
     assert _organisations(incremental) == _organisations(tmp_path / "full-2.db")
     assert _misplaced(incremental) == []
     assert "S21736" not in {row[0] for row in _index(incremental)}
+
+
+def test_a_grown_fetch_log_is_loaded_again_and_the_lists_are_not(built_copy, tmp_path, monkeypatch):
+    """Every harvest adds to the corpus's fetch log. When the log is all that changed besides a
+    description, the build loads the log again but not the lists, so it makes again only the
+    changed project's index row; and it holds what a full build holds."""
+    import json
+
+    from parser.archive import build as build_module
+    from parser.archive import project_index
+    from tests.test_archive import dump, vocabulary
+
+    lists_loaded: list[int] = []
+    load_lists = build_module.load_project_lists
+    monkeypatch.setattr(build_module, "load_project_lists", lambda *args: lists_loaded.append(1) or load_lists(*args))
+    made: list[str] = []
+    index_rows = project_index._index_rows
+    monkeypatch.setattr(project_index, "_index_rows", lambda db: (made.append(row[1]) or row for row in index_rows(db)))
+    corpus, incremental = built_copy
+    log = corpus / "harvest" / "fetch-log.jsonl"
+    log.parent.mkdir()
+    request = {"time": "2026-11-30T10:00:00+00:00", "kind": "page", "period": "2014-2020", "code": "S20334", "outcome": "saved",
+               "url": "https://www.eura2014.fi/rrtiepa/projekti.php?projektikoodi=S20334", "status": 200}  # fmt: skip
+    log.write_text(json.dumps(request) + "\n", encoding="utf-8")
+    report = build(corpus, incremental)
+    assert (report.parsed, report.nothing_changed, lists_loaded, made) == (0, False, [], [])
+    log.write_text(log.read_text() + json.dumps({**request, "time": "2026-12-01T10:00:00+00:00", "outcome": "not_modified", "status": 304}) + "\n")
+    path = corpus / "S10962.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("yhteensä: 593 048", "yhteensä: 593 049"), encoding="utf-8")
+    assert build(corpus, incremental).parsed == 1
+    assert (lists_loaded, made) == ([], ["S10962"])
+    archive = sqlite_utils.Database(incremental)
+    assert archive.execute("select time, status from fetch_log order by position").fetchall() == [
+        ("2026-11-30T10:00:00+00:00", 200), ("2026-12-01T10:00:00+00:00", 304)]
+    build(corpus, tmp_path / "full.db", full=True)
+    assert dump(incremental) == dump(tmp_path / "full.db") and vocabulary(incremental) == vocabulary(tmp_path / "full.db")
+    assert build(corpus, incremental).nothing_changed
+
+
+def test_a_changed_list_is_indexed_anew_and_kept_in_step_after(built_copy, tmp_path):
+    """A list changed (a project's name, S10324, which no description has): the build replaces
+    every row of the lists and makes their full-text index again in one pass, with its
+    triggers back; the archive, its indexes and its vocabulary are a full build's."""
+    from tests.test_archive import dump, dump_search_index, vocabulary
+
+    corpus, incremental = built_copy
+    listed = corpus / "reference" / "projektilista-2007-2013.csv"
+    listed.write_bytes(listed.read_bytes().replace(b"S10324,ESR,HoivaRekry,", b"S10324,ESR,HoivaRekrytointi,"))
+    assert build(corpus, incremental).parsed == 0
+    archive = sqlite_utils.Database(incremental)
+    found = archive.execute("select l.code from project_list l join project_list_fts f on f.rowid = l.rowid where project_list_fts match ?", ["hoivarekrytointi"])
+    assert found.fetchall() == [("S10324",)]
+    assert not archive.execute("select rowid from project_list_fts where project_list_fts match 'hoivarekry'").fetchall()
+    triggers = {name for (name,) in archive.execute("select name from sqlite_master where type = 'trigger' and tbl_name = 'project_list'")}
+    assert triggers == {"project_list_ai", "project_list_ad", "project_list_au"}
+    build(corpus, tmp_path / "full.db", full=True)
+    assert dump(incremental) == dump(tmp_path / "full.db")
+    indexes, full_indexes = dump_search_index(incremental), dump_search_index(tmp_path / "full.db")
+    # The vocabulary's rowids are the order its terms came in; its pairs are the same.
+    assert indexes.pop("vocabulary_fts") and full_indexes.pop("vocabulary_fts") and indexes == full_indexes
+    assert vocabulary(incremental) == vocabulary(tmp_path / "full.db")
+    assert "hoivarekrytointi" in {term for _, term in vocabulary(incremental)}

@@ -54,7 +54,7 @@ from ..runner import Limits, Outcome, parse_files
 from . import schema
 from ..corpus import LIST_PERIODS, MUNICIPALITY_KEY, REFERENCE_FILES, REFERENCE_FOLDER, file_sha256, list_pages, reference_files, scan_corpus
 from .project_index import fill_project_index, rebuild_organisation_index
-from .load_reference import data_files, load_fetch_log, load_municipalities, load_project_lists, rebuild_document_versions
+from .load_reference import data_files, fetch_log_id, load_fetch_log, load_municipalities, load_project_lists, rebuild_document_versions
 from .place_codes import PlaceMatcher, match_project_places
 from .fingerprint import rows_fingerprint, search_fingerprint
 from .load_documents import DocumentLoader, delete_document, document_rows
@@ -335,15 +335,15 @@ def _write_archive(
         # A project whose loaded document changes or goes may now come from another document.
         codes = {old.documents[doc_id][1] for doc_id in [*removed, *changed] if doc_id in old.documents} - {None}
         changed |= {doc_id for doc_id, (_, code) in old.documents.items() if code in codes and doc_id in documents}
-        references_changed = old.info.get("references") != info["references"]
+        references_changed, log_changed = _data_changed(old.info.get("references"), reference_hashes, fetch_log_id(corpus))
         search_changed = old.info.get("search") != info["search"]
     else:
-        old, removed, changed, references_changed, search_changed = None, [], set(documents), True, True
+        old, removed, changed, references_changed, log_changed, search_changed = None, [], set(documents), True, True, True
     to_parse = sorted(changed)
     report.skipped = len(documents) - len(to_parse)
     report.removed = len(removed)
     report.seconds["scan"] = time.perf_counter() - started
-    if old is not None and not to_parse and not removed and not references_changed and not search_changed:
+    if old is not None and not to_parse and not removed and not references_changed and not log_changed and not search_changed:
         report.nothing_changed = True
         # What the archive holds is the state to report, whether this build changed it or not.
         report.archive_failures, report.warnings = old.failures, old.warnings
@@ -385,14 +385,17 @@ def _write_archive(
                         seconds[step] += time.perf_counter() - at
 
                 if references_changed:
+                    if old is not None:  # every row of the lists is replaced: indexed after, at once
+                        search.drop_index(db, "project_list")
                     # While the workers parse the first documents, rather than before.
                     lists_cpu = time.thread_time()
                     timed("lists", lambda: _load_references(db, corpus, report))
                     # What the step itself cost, whatever the workers took of the cores meanwhile.
                     report.seconds["lists_cpu"] = time.thread_time() - lists_cpu
                     report.seconds["lists"] = seconds["lists"]
-                    if old is None:
-                        timed("search", lambda: search.index_table(db, "project_list"))
+                    timed("search", lambda: search.index_table(db, "project_list"))
+                elif log_changed:  # a harvest's log alone (it grows with every harvest)
+                    timed("load", lambda: load_fetch_log(db, corpus))
 
                 for count, (doc_id, outcome) in enumerate(zip(to_parse, outcomes), 1):
                     digest = hashes.get(doc_id) or _parsed_hash(documents[doc_id], outcome, problems)
@@ -478,6 +481,24 @@ _INDEXED_AS_LOADED = ("documents", "project_index")
 _SEARCH_SIDE = "-search"
 #: What SQLite and the build keep beside a temporary database.
 _BESIDE = ("-journal", "-wal", "-shm", _SEARCH_SIDE)
+
+
+def _data_changed(recorded: str | None, hashes: dict[str, str], log_id: str) -> tuple[bool, bool]:
+    """Whether the data files other than the fetch log changed since the build that
+    ``recorded`` their hashes (``build_info.references``), and whether the fetch log did.
+
+    Every harvest adds to its log, so the log alone changing is the common case: it reloads
+    ``fetch_log`` and leaves the lists, the municipality key and what is made of them as
+    they are (the project index, the organisations and the vocabulary then need only what
+    the changed descriptions touch)."""
+    try:
+        before = json.loads(recorded) if recorded else None
+    except ValueError:
+        before = None
+    if not isinstance(before, dict):
+        return True, True
+    others = {name: digest for name, digest in hashes.items() if name != log_id}
+    return {name: digest for name, digest in before.items() if name != log_id} != others, before.get(log_id) != hashes.get(log_id)
 
 
 def _touched_codes(old: _OldState | None, doc_ids: list[str], loaded: list[str]) -> set[str] | None:

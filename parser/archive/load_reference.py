@@ -47,8 +47,13 @@ def data_files(corpus: Path) -> dict[str, Path]:
     files.update({id: path for id, (_, path) in eura2021_imports(corpus).items()})
     log = fetch_log_path(corpus)
     if log.is_file():
-        files[log.relative_to(corpus).as_posix()] = log
+        files[fetch_log_id(corpus)] = log
     return files
+
+
+def fetch_log_id(corpus: Path) -> str:
+    """The fetch log's id among :func:`data_files`: its path in the corpus."""
+    return fetch_log_path(corpus).relative_to(corpus).as_posix()
 
 
 def list_sources(corpus: Path) -> list[ListSource]:

@@ -38,7 +38,7 @@ alone). The analysers only add keys, so a vocabulary built with other analysers 
 side has still works.
 """
 
-from .index import IndexAsLoaded, create_search_index, index_table, track_changes
+from .index import IndexAsLoaded, create_search_index, drop_index, index_table, track_changes
 from .morphology import compound_parts, words
 from .query import (
     ANY, END, LONG_KEY, MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_TERMS, MAX_TERMS_PER_KEY, MIN_CUT, MIN_STEM, NOTHING,
@@ -49,6 +49,6 @@ from .tables import SEARCH_TABLES, SEARCHED_THROUGH, TOKENIZE, VOCABULARY, Searc
 __all__ = [
     "ANY", "END", "IndexAsLoaded", "LONG_KEY", "MAX_QUERY_CHARS", "MAX_QUERY_WORDS", "MAX_TERMS", "MAX_TERMS_PER_KEY", "MIN_CUT",
     "MIN_STEM", "NOTHING", "SEARCHED_THROUGH", "SEARCH_TABLES", "START", "TOKENIZE", "VOCABULARY", "WORD", "Key", "Normaliser",
-    "SearchTable", "Vocabulary", "create_search_index", "default_normaliser", "has_vocabulary", "index_table", "track_changes",
+    "SearchTable", "Vocabulary", "create_search_index", "default_normaliser", "drop_index", "has_vocabulary", "index_table", "track_changes",
     "compound_parts", "normalise_for_index", "normalise_query", "search_table_of", "words",
 ]  # fmt: skip
