@@ -508,16 +508,22 @@ def test_a_grown_fetch_log_is_loaded_again_and_the_lists_are_not(built_copy, tmp
     assert build(corpus, incremental).nothing_changed
 
 
-def test_a_changed_list_is_indexed_anew_and_kept_in_step_after(built_copy, tmp_path):
+def test_a_changed_list_is_indexed_anew_and_kept_in_step_after(built_copy, tmp_path, monkeypatch):
     """A list changed (a project's name, S10324, which no description has): the build replaces
     every row of the lists and makes their full-text index again in one pass, with its
-    triggers back; the archive, its indexes and its vocabulary are a full build's."""
+    triggers back, and makes again the index row of that project alone; the archive, its
+    indexes and its vocabulary are a full build's. Then a row goes from the list."""
+    from parser.archive import project_index
     from tests.test_archive import dump, dump_search_index, vocabulary
 
+    made: list[str] = []
+    index_rows = project_index._index_rows
+    monkeypatch.setattr(project_index, "_index_rows", lambda db: (made.append(row[1]) or row for row in index_rows(db)))
     corpus, incremental = built_copy
     listed = corpus / "reference" / "projektilista-2007-2013.csv"
     listed.write_bytes(listed.read_bytes().replace(b"S10324,ESR,HoivaRekry,", b"S10324,ESR,HoivaRekrytointi,"))
     assert build(corpus, incremental).parsed == 0
+    assert made == ["S10324"]
     archive = sqlite_utils.Database(incremental)
     found = archive.execute("select l.code from project_list l join project_list_fts f on f.rowid = l.rowid where project_list_fts match ?", ["hoivarekrytointi"])
     assert found.fetchall() == [("S10324",)]
@@ -531,3 +537,29 @@ def test_a_changed_list_is_indexed_anew_and_kept_in_step_after(built_copy, tmp_p
     assert indexes.pop("vocabulary_fts") and full_indexes.pop("vocabulary_fts") and indexes == full_indexes
     assert vocabulary(incremental) == vocabulary(tmp_path / "full.db")
     assert "hoivarekrytointi" in {term for _, term in vocabulary(incremental)}
+    # S10327 leaves the list (its line goes): the rows after it move up, and so do their rowids.
+    lines = listed.read_bytes().split(b"\n")
+    listed.write_bytes(b"\n".join(line for line in lines if not line.startswith(b"S10327,")))
+    made.clear()
+    build(corpus, incremental)
+    assert "S10327" not in made and "S10328" in made  # its row is deleted; the next one's rowid changed
+    build(corpus, tmp_path / "full-2.db", full=True)
+    assert dump(incremental) == dump(tmp_path / "full-2.db")
+    assert _misplaced(incremental) == [] and "S10327" not in {row[0] for row in _index(incremental)}
+
+
+def test_another_municipality_key_matches_every_project_again(built_copy, tmp_path):
+    """The key names Iisalmi (code 140, S10962's description names it) otherwise: an
+    incremental build matches every project's places again and makes every index row again,
+    as a full build does."""
+    from tests.test_archive import dump
+
+    corpus, incremental = built_copy
+    iisalmi = "select code from project_areas where project_code = 'S10962' and name = 'Iisalmi'"
+    assert sqlite_utils.Database(incremental).execute(iisalmi).fetchall() == [("140",)]
+    key = corpus / "reference" / "municipalities.csv"
+    key.write_bytes(key.read_bytes().replace(",Iisalmi,Idensalmi,".encode(), ",Iisalmi-X,Idensalmi-X,".encode()))
+    build(corpus, incremental)
+    assert sqlite_utils.Database(incremental).execute(iisalmi).fetchall() == [(None,)]
+    build(corpus, tmp_path / "full.db", full=True)
+    assert dump(incremental) == dump(tmp_path / "full.db")

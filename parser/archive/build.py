@@ -54,7 +54,10 @@ from ..runner import Limits, Outcome, parse_files
 from . import schema
 from ..corpus import LIST_PERIODS, MUNICIPALITY_KEY, REFERENCE_FILES, REFERENCE_FOLDER, file_sha256, list_pages, reference_files, scan_corpus
 from .project_index import fill_project_index, rebuild_organisation_index
-from .load_reference import data_files, fetch_log_id, load_fetch_log, load_municipalities, load_project_lists, rebuild_document_versions
+from .load_reference import (
+    changed_list_codes, data_files, fetch_log_id, keep_list_rows, load_fetch_log, load_municipalities, load_project_lists,
+    rebuild_document_versions,
+)
 from .place_codes import PlaceMatcher, match_project_places
 from .fingerprint import rows_fingerprint, search_fingerprint
 from .load_documents import DocumentLoader, delete_document, document_rows
@@ -335,10 +338,16 @@ def _write_archive(
         # A project whose loaded document changes or goes may now come from another document.
         codes = {old.documents[doc_id][1] for doc_id in [*removed, *changed] if doc_id in old.documents} - {None}
         changed |= {doc_id for doc_id, (_, code) in old.documents.items() if code in codes and doc_id in documents}
-        references_changed, log_changed = _data_changed(old.info.get("references"), reference_hashes, fetch_log_id(corpus))
+        data_changed = _data_changed(old.info.get("references"), reference_hashes)
+        log_changed = data_changed is None or fetch_log_id(corpus) in data_changed
+        references_changed = data_changed is None or bool(data_changed - {fetch_log_id(corpus)})
+        # The places of every project come from the key: with another key, every project's
+        # places and index row are made anew; with other lists, those of the changed rows.
+        key_changed = data_changed is None or MUNICIPALITY_KEY in data_changed
         search_changed = old.info.get("search") != info["search"]
     else:
-        old, removed, changed, references_changed, log_changed, search_changed = None, [], set(documents), True, True, True
+        old, removed, changed, search_changed = None, [], set(documents), True
+        references_changed = log_changed = key_changed = True
     to_parse = sorted(changed)
     report.skipped = len(documents) - len(to_parse)
     report.removed = len(removed)
@@ -385,10 +394,13 @@ def _write_archive(
                         seconds[step] += time.perf_counter() - at
 
                 if references_changed:
-                    if old is not None:  # every row of the lists is replaced: indexed after, at once
-                        search.drop_index(db, "project_list")
                     # While the workers parse the first documents, rather than before.
                     lists_cpu = time.thread_time()
+                    if old is not None:
+                        # Every row of the lists is replaced: indexed after, at once; and the
+                        # rows kept aside, to tell which projects' index rows the new ones change.
+                        search.drop_index(db, "project_list")
+                        timed("lists", lambda: keep_list_rows(db))
                     timed("lists", lambda: _load_references(db, corpus, report))
                     # What the step itself cost, whatever the workers took of the cores meanwhile.
                     report.seconds["lists_cpu"] = time.thread_time() - lists_cpu
@@ -421,10 +433,14 @@ def _write_archive(
                 # what their queries need them for.
                 began = time.perf_counter()
                 matcher = PlaceMatcher.from_db(db)
-                match_project_places(db, matcher, None if references_changed else loader.new_projects)
+                match_project_places(db, matcher, None if key_changed else loader.new_projects)
                 report.seconds["places"] = time.perf_counter() - began
                 indexing = time.perf_counter()
-                touched = None if references_changed else _touched_codes(old, [*removed, *to_parse], loader.new_projects)
+                touched = None if key_changed else _touched_codes(old, [*removed, *to_parse], loader.new_projects)
+                if references_changed and old is not None:
+                    changed_lists = changed_list_codes(db)
+                    if touched is not None:
+                        touched |= changed_lists
                 fill_project_index(db, on_rows=None if live_index is None else functools.partial(live_index.add, "project_index"), codes=touched)
                 if live_index is not None:
                     live_index.complete("project_index")  # its terms listed while the indexes are made
@@ -483,22 +499,20 @@ _SEARCH_SIDE = "-search"
 _BESIDE = ("-journal", "-wal", "-shm", _SEARCH_SIDE)
 
 
-def _data_changed(recorded: str | None, hashes: dict[str, str], log_id: str) -> tuple[bool, bool]:
-    """Whether the data files other than the fetch log changed since the build that
-    ``recorded`` their hashes (``build_info.references``), and whether the fetch log did.
+def _data_changed(recorded: str | None, hashes: dict[str, str]) -> set[str] | None:
+    """The ids of the data files that came, changed or went since the build that ``recorded``
+    their hashes (``build_info.references``), or ``None`` when that record cannot be read.
 
-    Every harvest adds to its log, so the log alone changing is the common case: it reloads
-    ``fetch_log`` and leaves the lists, the municipality key and what is made of them as
-    they are (the project index, the organisations and the vocabulary then need only what
-    the changed descriptions touch)."""
+    Every harvest adds to its fetch log, so the log alone changing is the common case: it
+    reloads ``fetch_log`` alone. Other lists reload every list, and make again only what the
+    changed rows touch, unless the municipality key changed too."""
     try:
         before = json.loads(recorded) if recorded else None
     except ValueError:
         before = None
     if not isinstance(before, dict):
-        return True, True
-    others = {name: digest for name, digest in hashes.items() if name != log_id}
-    return {name: digest for name, digest in before.items() if name != log_id} != others, before.get(log_id) != hashes.get(log_id)
+        return None
+    return {name for name in before.keys() | hashes.keys() if before.get(name) != hashes.get(name)}
 
 
 def _touched_codes(old: _OldState | None, doc_ids: list[str], loaded: list[str]) -> set[str] | None:

@@ -144,6 +144,35 @@ def load_project_lists(db: sqlite_utils.Database, corpus: Path) -> dict[str, int
     return counts
 
 
+#: The tables of the lists whose rows make a project's index row, and the temporary copies
+#: :func:`keep_list_rows` makes of them.
+_KEPT_LISTS = {"project_list": "_kept_project_list", "eura2021_projects": "_kept_eura2021_projects"}
+
+
+def keep_list_rows(db: sqlite_utils.Database) -> None:
+    """Copy the rows of ``project_list`` (with their rowids, which a project without a
+    description has in the project index) and ``eura2021_projects`` aside, before the lists
+    are loaded again, so that :func:`changed_list_codes` can tell which codes the reload
+    changed (copied and compared by SQLite: 0.06 and 0.3–0.5 s for the 22,821 rows of the lists
+    on a slow machine; read into Python, 0.2 s and more each time)."""
+    for table, kept in _KEPT_LISTS.items():
+        db.execute(f"drop table if exists temp.[{kept}]")
+        db.execute(f"create temp table [{kept}] as select rowid as kept_rowid, * from main.[{table}]")
+
+
+def changed_list_codes(db: sqlite_utils.Database) -> set[str]:
+    """The codes whose row of ``project_list`` or ``eura2021_projects`` (or its rowid) came,
+    changed or went since :func:`keep_list_rows`; the copies are dropped."""
+    codes: set[str] = set()
+    for table, kept in _KEPT_LISTS.items():
+        now = f"select rowid, * from main.[{table}]"
+        before = f"select * from temp.[{kept}]"
+        for first, second in ((now, before), (before, now)):  # the rows that came, those that went
+            codes |= {code for (code,) in db.execute(f"select code from ({first} except {second}) where code is not null")}
+        db.execute(f"drop table temp.[{kept}]")
+    return codes
+
+
 def _insert_tuples(db: sqlite_utils.Database, table: schema.TableSchema, rows: list[tuple[Any, ...]]) -> None:
     """:func:`parser.archive.schema.insert_rows` for rows already in the table's column order."""
     columns = list(table.columns)
