@@ -516,14 +516,21 @@ def test_a_changed_list_is_indexed_anew_and_kept_in_step_after(built_copy, tmp_p
     from parser.archive import project_index
     from tests.test_archive import dump, dump_search_index, vocabulary
 
+    from parser.search import index
+
     made: list[str] = []
     index_rows = project_index._index_rows
     monkeypatch.setattr(project_index, "_index_rows", lambda db: (made.append(row[1]) or row for row in index_rows(db)))
+    listed_terms: list[str] = []  # the indexes whose every term is listed (FTS5 reads them whole)
+    index_terms = index._index_terms
+    monkeypatch.setattr(index, "_index_terms", lambda connection, name: listed_terms.append(name) or index_terms(connection, name))
     corpus, incremental = built_copy
     listed = corpus / "reference" / "projektilista-2007-2013.csv"
     listed.write_bytes(listed.read_bytes().replace(b"S10324,ESR,HoivaRekry,", b"S10324,ESR,HoivaRekrytointi,"))
     assert build(corpus, incremental).parsed == 0
     assert made == ["S10324"]
+    # The vocabulary: the lists' index before and after, not the descriptions' larger ones.
+    assert listed_terms == ["project_list_fts", "project_list_fts"]
     archive = sqlite_utils.Database(incremental)
     found = archive.execute("select l.code from project_list l join project_list_fts f on f.rowid = l.rowid where project_list_fts match ?", ["hoivarekrytointi"])
     assert found.fetchall() == [("S10324",)]
@@ -544,7 +551,7 @@ def test_a_changed_list_is_indexed_anew_and_kept_in_step_after(built_copy, tmp_p
     build(corpus, incremental)
     assert "S10327" not in made and "S10328" in made  # its row is deleted; the next one's rowid changed
     build(corpus, tmp_path / "full-2.db", full=True)
-    assert dump(incremental) == dump(tmp_path / "full-2.db")
+    assert dump(incremental) == dump(tmp_path / "full-2.db") and vocabulary(incremental) == vocabulary(tmp_path / "full-2.db")
     assert _misplaced(incremental) == [] and "S10327" not in {row[0] for row in _index(incremental)}
 
 
@@ -552,7 +559,7 @@ def test_another_municipality_key_matches_every_project_again(built_copy, tmp_pa
     """The key names Iisalmi (code 140, S10962's description names it) otherwise: an
     incremental build matches every project's places again and makes every index row again,
     as a full build does."""
-    from tests.test_archive import dump
+    from tests.test_archive import dump, vocabulary
 
     corpus, incremental = built_copy
     iisalmi = "select code from project_areas where project_code = 'S10962' and name = 'Iisalmi'"
@@ -562,4 +569,4 @@ def test_another_municipality_key_matches_every_project_again(built_copy, tmp_pa
     build(corpus, incremental)
     assert sqlite_utils.Database(incremental).execute(iisalmi).fetchall() == [(None,)]
     build(corpus, tmp_path / "full.db", full=True)
-    assert dump(incremental) == dump(tmp_path / "full.db")
+    assert dump(incremental) == dump(tmp_path / "full.db") and vocabulary(incremental) == vocabulary(tmp_path / "full.db")

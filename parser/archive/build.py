@@ -373,7 +373,7 @@ def _write_archive(
                 # The tables now; their indexes and the views once the rows are in (see below).
                 create_tables(db)
                 live_index = search.IndexAsLoaded(db, _INDEXED_AS_LOADED, Path(f"{temporary}{_SEARCH_SIDE}"))
-            elif not references_changed and not search_changed:
+            elif not search_changed:
                 # The vocabulary then needs only the terms of the rows this build changes.
                 search.track_changes(db)
             with db.atomic():

@@ -215,7 +215,9 @@ def track_changes(db: sqlite_utils.Database) -> None:
     away. A term none of those rows had, before or after, is in as many indexes as before; the
     vocabulary held the indexes' terms after the last build, so only those rows' terms can
     enter or leave it. Call it before the first row changes, on an archive whose vocabulary is
-    up to date (not while the lists are loaded anew: their 22,821 rows would all be noted)."""
+    up to date. A table all of whose rows are replaced (the lists, 22,821 rows) is better not
+    noted row by row: :func:`drop_index` before, and :func:`index_table` after, note its
+    index's terms instead."""
     db.execute(f"create temp table if not exists [{_CHANGED_ROWS}] (source text, id integer, primary key (source, id)) without rowid")
     db.execute(f"create virtual table if not exists temp.[{_CHANGED_TEXTS}] using fts5(old, new, tokenize='{TOKENIZE}')")
     for spec in SEARCH_TABLES.values():
@@ -287,17 +289,36 @@ def drop_index(db: sqlite_utils.Database, source: str) -> None:
     and put back one by one: that made their reload in an archive brought up to date cost
     three times what it costs in a new archive."""
     spec = SEARCH_TABLES[source]
+    if _tracking(db):
+        # Its rows are not noted one by one as they are replaced: its terms are, before and
+        # after (index_table), as the texts of a row lost and of a row gained.
+        for event in ("insert", "update", "delete"):
+            db.execute(f"drop trigger if exists temp.[{_TRACKER}_{spec.source}_{event}]")
+        if db[spec.name].exists():
+            _note_terms(db, "old", _index_terms(db.conn, spec.name))
     for suffix in ("ai", "ad", "au"):
         db.execute(f"drop trigger if exists [{spec.source}_{suffix}]")
     db.execute(f"drop table if exists [{spec.name}]")
 
 
+def _note_terms(db: sqlite_utils.Database, side: str, terms: set[str]) -> None:
+    """Note ``terms`` as those of a text lost (``old``) or gained (``new``) for the vocabulary:
+    an index's terms are words of its tokenizer already, so it gives them back as they are."""
+    if terms:
+        db.execute(f"insert into temp.[{_CHANGED_TEXTS}] ([{side}]) values (?)", ["\n".join(sorted(terms))])
+
+
 def index_table(db: sqlite_utils.Database, source: str) -> None:
     """Make the full-text index of one source table now, in one pass, with its triggers (as
     :func:`create_search_index` would, which then leaves it be): for a table whose rows are
-    all in while there is still other work to do, such as the official lists."""
+    all in while there is still other work to do, such as the official lists. After
+    :func:`track_changes` and :func:`drop_index`, its terms are noted for the vocabulary."""
     spec = SEARCH_TABLES[source]
     db[spec.source].enable_fts(list(spec.columns), create_triggers=True, tokenize=TOKENIZE, replace=True)
+    if _tracking(db) and not db.execute(
+        "select 1 from temp.sqlite_master where type = 'trigger' and name = ?", [f"{_TRACKER}_{spec.source}_insert"]
+    ).fetchone():
+        _note_terms(db, "new", _index_terms(db.conn, spec.name))
 
 
 def create_search_index(
