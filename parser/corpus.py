@@ -356,12 +356,18 @@ def reference_files(corpus: Path) -> dict[str, Path]:
 
 
 def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
+    """The SHA-256 of a file, read in blocks of 1 MiB."""
+    # The file descriptor itself, not a file object: for the corpus's files of some 13 KB,
+    # opening and closing a buffered file took more than the hashing (20,000 files: 0.81-0.84 s
+    # warm, against 0.51-0.54 s so).
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        digest = hashlib.sha256()
+        while block := os.read(descriptor, 1 << 20):
             digest.update(block)
-    return digest.hexdigest()
+        return digest.hexdigest()
+    finally:
+        os.close(descriptor)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
