@@ -23,6 +23,7 @@ from parser.harvest.log import read_log
 from parser.parse import parse_bytes
 
 from .conftest import CORPUS, ROOT
+from .test_archive import dump, vocabulary
 from .replica import (
     CHANGE_EUROS, CHANGING_CODE, FLAKY_CODE, GONE_CODES, NOT_FOUND_TEXT, PDF_CODE, RATE_LIMITED_CODE, SLOW_CODE, Replica,
 )
@@ -188,6 +189,10 @@ def test_a_second_harvest_keeps_the_changed_version_beside_the_old(tmp_path):
         assert all(request.conditional for request in page_requests(replica))
         assert [report.pages["not_modified"] for report in reports] == [4, 10]
         replica.clear_requests()
+        # The archive of round 1, to be brought up to date after round 2 (below).
+        (corpus / "reference").mkdir()
+        (corpus / "reference" / "municipalities.csv").write_bytes((CORPUS / "reference" / "municipalities.csv").read_bytes())
+        assert build(corpus, tmp_path / "brought-up-to-date.db").failed == 0
         replica.round = 2
         reports = harvest(replica, corpus, max_age_days=0)
     after = saved_pages(corpus)
@@ -199,10 +204,13 @@ def test_a_second_harvest_keeps_the_changed_version_beside_the_old(tmp_path):
     assert all(request.status == 200 for request in page_requests(replica) if request.code != GONE_CODES["2014-2020"])
 
     # The build: the newest version is the project; the older one is history, not a duplicate.
-    (corpus / "reference").mkdir()
-    (corpus / "reference" / "municipalities.csv").write_bytes((CORPUS / "reference" / "municipalities.csv").read_bytes())
     report = build(corpus, tmp_path / "esr.db")
     assert report.failed == 0
+    # Round 1's archive brought up to date (a changed page, a changed list, a longer log): the
+    # same content and vocabulary as this new one.
+    assert build(corpus, tmp_path / "brought-up-to-date.db").parsed == 1
+    assert dump(tmp_path / "brought-up-to-date.db") == dump(tmp_path / "esr.db")
+    assert vocabulary(tmp_path / "brought-up-to-date.db") == vocabulary(tmp_path / "esr.db")
     db = sqlite3.connect(tmp_path / "esr.db")
     assert db.execute("select document_id from projects where code = ?", [CHANGING_CODE]).fetchone() == (new[0],)
     assert db.execute("select count(*) from parse_warnings where code = 'duplicate_project'").fetchone() == (0,)
