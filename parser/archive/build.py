@@ -339,8 +339,9 @@ def _write_archive(
         codes = {old.documents[doc_id][1] for doc_id in [*removed, *changed] if doc_id in old.documents} - {None}
         changed |= {doc_id for doc_id, (_, code) in old.documents.items() if code in codes and doc_id in documents}
         data_changed = _data_changed(old.info.get("references"), reference_hashes)
-        log_changed = data_changed is None or fetch_log_id(corpus) in data_changed
-        references_changed = data_changed is None or bool(data_changed - {fetch_log_id(corpus)})
+        log = fetch_log_id(corpus)
+        log_changed = data_changed is None or log in data_changed
+        references_changed = data_changed is None or bool(data_changed - {log})
         # The places of every project come from the key: with another key, every project's
         # places and index row are made anew; with other lists, those of the changed rows.
         key_changed = data_changed is None or MUNICIPALITY_KEY in data_changed
@@ -396,10 +397,11 @@ def _write_archive(
                 if references_changed:
                     # While the workers parse the first documents, rather than before.
                     lists_cpu = time.thread_time()
-                    if old is not None:
-                        # Every row of the lists is replaced: indexed after, at once; and the
-                        # rows kept aside, to tell which projects' index rows the new ones change.
+                    if old is not None:  # every row of the lists is replaced: indexed after, at once
                         search.drop_index(db, "project_list")
+                    if old is not None and not key_changed:
+                        # The rows kept aside, to tell which projects' index rows the new ones
+                        # change (with another key, every row is made again anyway).
                         timed("lists", lambda: keep_list_rows(db))
                     timed("lists", lambda: _load_references(db, corpus, report))
                     # What the step itself cost, whatever the workers took of the cores meanwhile.
@@ -436,11 +438,10 @@ def _write_archive(
                 match_project_places(db, matcher, None if key_changed else loader.new_projects)
                 report.seconds["places"] = time.perf_counter() - began
                 indexing = time.perf_counter()
-                touched = None if key_changed else _touched_codes(old, [*removed, *to_parse], loader.new_projects)
-                if references_changed and old is not None:
-                    changed_lists = changed_list_codes(db)
-                    if touched is not None:
-                        touched |= changed_lists
+                # Every code when the key changed, which is so for a new archive too.
+                touched = None if key_changed or old is None else _touched_codes(old, [*removed, *to_parse], loader.new_projects)
+                if touched is not None and references_changed:
+                    touched |= changed_list_codes(db)
                 fill_project_index(db, on_rows=None if live_index is None else functools.partial(live_index.add, "project_index"), codes=touched)
                 if live_index is not None:
                     live_index.complete("project_index")  # its terms listed while the indexes are made
@@ -515,12 +516,10 @@ def _data_changed(recorded: str | None, hashes: dict[str, str]) -> set[str] | No
     return {name for name in before.keys() | hashes.keys() if before.get(name) != hashes.get(name)}
 
 
-def _touched_codes(old: _OldState | None, doc_ids: list[str], loaded: list[str]) -> set[str] | None:
-    """The project codes whose index rows an incremental build makes again: those of the
-    documents it took out (removed, or loaded anew) and of the projects it loaded (``None``:
-    a new archive, every code). Every other row is made of rows this build left alone."""
-    if old is None:
-        return None
+def _touched_codes(old: _OldState, doc_ids: list[str], loaded: list[str]) -> set[str]:
+    """The project codes whose index rows an incremental build makes again for its documents:
+    those of the documents it took out (removed, or loaded anew) and of the projects it
+    loaded. Every other row is made of rows this build left alone (the lists' aside)."""
     return {old.documents[doc_id][1] for doc_id in doc_ids if doc_id in old.documents} - {None} | set(loaded)
 
 

@@ -202,7 +202,8 @@ def fill_project_index(
     # Every code the index is to hold, in a table of its own: read in its key's order, the
     # rows come in code order without SQLite sorting them (their 40 MB of texts at 4,000
     # descriptions) in a temporary B-tree.
-    for table in (_CODES, _TOUCHED):
+    tables = (_CODES,) if codes is None else (_CODES, _TOUCHED)
+    for table in tables:
         db.execute(f"drop table if exists temp.[{table}]")
         db.execute(f"create temp table [{table}] (code text primary key) without rowid")
     if codes is None:
@@ -216,7 +217,7 @@ def fill_project_index(
     try:
         return _fill(db, on_rows, every=codes is None)
     finally:
-        for table in (_CODES, _TOUCHED):
+        for table in tables:
             db.execute(f"drop table temp.[{table}]")
 
 

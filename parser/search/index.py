@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +30,22 @@ def _fts_ok(db: sqlite_utils.Database, spec: SearchTable) -> bool:
     )
 
 
-def _index_terms(connection: sqlite3.Connection, name: str) -> set[str]:
-    """The distinct terms of the FTS5 index ``name`` (FTS5's own term list, ``fts5vocab``)."""
+@contextlib.contextmanager
+def _vocab_of(connection: sqlite3.Connection, name: str, *, schema: str = "main", kind: str = "row") -> Iterator[str]:
+    """A temporary ``fts5vocab`` table over the FTS5 index ``schema.name`` (its terms), by name."""
     vocab = f"_vocab_{name}"
     connection.execute(f"drop table if exists temp.[{vocab}]")
-    connection.execute(f"create virtual table temp.[{vocab}] using fts5vocab(main, [{name}], 'row')")
-    terms = {r[0] for r in connection.execute(f"select term from temp.[{vocab}]")}
-    connection.execute(f"drop table temp.[{vocab}]")
-    return terms
+    connection.execute(f"create virtual table temp.[{vocab}] using fts5vocab({schema}, [{name}], '{kind}')")
+    try:
+        yield vocab
+    finally:
+        connection.execute(f"drop table temp.[{vocab}]")
+
+
+def _index_terms(connection: sqlite3.Connection, name: str) -> set[str]:
+    """The distinct terms of the FTS5 index ``name`` (FTS5's own term list, ``fts5vocab``)."""
+    with _vocab_of(connection, name) as vocab:
+        return {r[0] for r in connection.execute(f"select term from temp.[{vocab}]")}
 
 
 def _terms(db: sqlite_utils.Database, known: Mapping[str, set[str]]) -> set[str]:
@@ -203,6 +212,8 @@ class IndexAsLoaded:
 _CHANGED_ROWS = "_search_changed_rows"
 _CHANGED_TEXTS = "_search_changed_texts"
 _TRACKER = "_search_track"
+#: What the triggers of :func:`track_changes` note, one trigger each.
+_EVENTS = ("insert", "update", "delete")
 
 
 def track_changes(db: sqlite_utils.Database) -> None:
@@ -223,15 +234,27 @@ def track_changes(db: sqlite_utils.Database) -> None:
     for spec in SEARCH_TABLES.values():
         if not db[spec.source].exists():
             continue
-        old_text = " || char(10) || ".join(f"coalesce(old.[{column}], '')" for column in spec.columns)
         # A trigger's statements name their tables unqualified: these resolve to the temporary ones.
         noted = f"insert or ignore into [{_CHANGED_ROWS}] values ('{spec.source}', new.rowid);"
-        kept = f"insert into [{_CHANGED_TEXTS}] (old) values ({old_text});"
-        for event, body in (("insert", noted), ("update", kept + noted), ("delete", kept)):
-            db.execute(
-                f"create temp trigger if not exists [{_TRACKER}_{spec.source}_{event}] after {event} on main.[{spec.source}] "
-                f"begin {body} end"
-            )
+        kept = f"insert into [{_CHANGED_TEXTS}] (old) values ({_indexed_text(spec, 'old.')});"
+        for event, body in zip(_EVENTS, (noted, kept + noted, kept)):
+            db.execute(f"create temp trigger if not exists [{_tracker(spec, event)}] after {event} on main.[{spec.source}] begin {body} end")
+
+
+def _tracker(spec: SearchTable, event: str) -> str:
+    """The name of the temporary trigger that notes ``event`` on ``spec``'s source."""
+    return f"{_TRACKER}_{spec.source}_{event}"
+
+
+def _indexed_text(spec: SearchTable, row: str = "") -> str:
+    """An SQL expression of a row's indexed columns as one text (``row``: ``old.``, say): the
+    index's tokenizer gives the same terms for it as for the columns one by one."""
+    return " || char(10) || ".join(f"coalesce({row}[{column}], '')" for column in spec.columns)
+
+
+def _noted_row_by_row(db: sqlite_utils.Database, spec: SearchTable) -> bool:
+    """Whether :func:`track_changes` notes the rows of ``spec``'s source one by one."""
+    return db.execute("select 1 from temp.sqlite_master where type = 'trigger' and name = ?", [_tracker(spec, "insert")]).fetchone() is not None
 
 
 def _tracking(db: sqlite_utils.Database) -> bool:
@@ -251,34 +274,23 @@ def _changed_terms(db: sqlite_utils.Database, known: set[str]) -> tuple[set[str]
     one only the lost or overwritten texts had is gone unless an index still has it."""
     for spec in SEARCH_TABLES.values():
         if db[spec.source].exists():
-            text = " || char(10) || ".join(f"coalesce([{column}], '')" for column in spec.columns)
             db.execute(
-                f"insert into temp.[{_CHANGED_TEXTS}] (new) select {text} from main.[{spec.source}] "
+                f"insert into temp.[{_CHANGED_TEXTS}] (new) select {_indexed_text(spec)} from main.[{spec.source}] "
                 f"where rowid in (select id from temp.[{_CHANGED_ROWS}] where source = ?)", [spec.source],
             )
-    vocab = f"_vocab_{_CHANGED_TEXTS}"
-    db.execute(f"create virtual table temp.[{vocab}] using fts5vocab(temp, [{_CHANGED_TEXTS}], 'col')")
-    try:
-        by_column: dict[str, set[str]] = {"old": set(), "new": set()}
+    by_column: dict[str, set[str]] = {"old": set(), "new": set()}
+    with _vocab_of(db.conn, _CHANGED_TEXTS, schema="temp", kind="col") as vocab:
         for term, column in db.execute(f"select term, col from temp.[{vocab}]"):
             by_column[column].add(term)
-    finally:
-        db.execute(f"drop table temp.[{vocab}]")
     added = by_column["new"] - known
     lost = (by_column["old"] - by_column["new"]) & known
     if lost:
-        lookups = []
-        for spec in SEARCH_TABLES.values():
-            name = f"_vocab_{spec.name}"
-            db.execute(f"create virtual table temp.[{name}] using fts5vocab(main, [{spec.name}], 'row')")
-            lookups.append(name)
-        try:  # a lookup of one term reads that term alone, not the index
+        with contextlib.ExitStack() as stack:
+            lookups = [stack.enter_context(_vocab_of(db.conn, spec.name)) for spec in SEARCH_TABLES.values()]
+            # A lookup of one term reads that term alone, not the index.
             lost = {term for term in lost if not any(
-                db.execute(f"select 1 from temp.[{name}] where term = ?", [term]).fetchone() for name in lookups
+                db.execute(f"select 1 from temp.[{vocab}] where term = ?", [term]).fetchone() for vocab in lookups
             )}
-        finally:
-            for name in lookups:
-                db.execute(f"drop table temp.[{name}]")
     return added, lost
 
 
@@ -292,8 +304,8 @@ def drop_index(db: sqlite_utils.Database, source: str) -> None:
     if _tracking(db):
         # Its rows are not noted one by one as they are replaced: its terms are, before and
         # after (index_table), as the texts of a row lost and of a row gained.
-        for event in ("insert", "update", "delete"):
-            db.execute(f"drop trigger if exists temp.[{_TRACKER}_{spec.source}_{event}]")
+        for event in _EVENTS:
+            db.execute(f"drop trigger if exists temp.[{_tracker(spec, event)}]")
         if db[spec.name].exists():
             _note_terms(db, "old", _index_terms(db.conn, spec.name))
     for suffix in ("ai", "ad", "au"):
@@ -315,9 +327,7 @@ def index_table(db: sqlite_utils.Database, source: str) -> None:
     :func:`track_changes` and :func:`drop_index`, its terms are noted for the vocabulary."""
     spec = SEARCH_TABLES[source]
     db[spec.source].enable_fts(list(spec.columns), create_triggers=True, tokenize=TOKENIZE, replace=True)
-    if _tracking(db) and not db.execute(
-        "select 1 from temp.sqlite_master where type = 'trigger' and name = ?", [f"{_TRACKER}_{spec.source}_insert"]
-    ).fetchone():
+    if _tracking(db) and not _noted_row_by_row(db, spec):
         _note_terms(db, "new", _index_terms(db.conn, spec.name))
 
 
