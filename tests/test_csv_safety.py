@@ -29,6 +29,7 @@ from parser.spreadsheet import (
     PLAIN_NUMBER,
     CsvNeutraliser,
     neutralise_cell,
+    neutralise_row,
     rewrite_csv,
 )
 
@@ -138,6 +139,15 @@ def hostile_datasette(hostile_archive):
 )
 def test_neutralise_cell(value, expected):
     assert neutralise_cell(value) == expected
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.lists(st.text(max_size=6) | st.sampled_from(["=1", "-2", "-2+3", "+", "@a", "\t=", "\r="]) | st.integers() | st.floats(allow_nan=False) | st.none() | st.binary(max_size=3), max_size=8))
+def test_a_row_is_neutralised_cell_by_cell(row):
+    """``neutralise_row`` (what the exports and the server's answers write) gives each cell
+    exactly what ``neutralise_cell`` gives it, whatever the mix of texts and other values."""
+    assert neutralise_row(row) == [neutralise_cell(value) for value in row]
+    assert neutralise_row(iter(row)) == neutralise_row(row)  # a generator of cells, as plugins/answers.py hands it
 
 
 @settings(max_examples=300, deadline=None, database=None)
