@@ -186,8 +186,8 @@ def load_municipalities(db: sqlite_utils.Database, corpus: Path) -> bool:
     references = reference_files(corpus)
     if MUNICIPALITY_KEY not in references:
         return False
-    rows = (row.model_dump(mode="json") for row in municipality_key(references[MUNICIPALITY_KEY]))
-    db["municipalities"].insert_all(rows, batch_size=2000)
+    rows = [row.model_dump(mode="json") for row in municipality_key(references[MUNICIPALITY_KEY])]
+    schema.insert_rows(db, schema.MUNICIPALITIES, rows)
     return True
 
 

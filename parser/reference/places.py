@@ -346,13 +346,17 @@ class _LevelIndex:
         self.years: dict[str, dict[int, set[str]]] = {}
         # (year, code) → official Finnish name.
         self.names: dict[tuple[int, str], str] = {}
+        # form → its normalized name: the key repeats most names in every one of its years.
+        self._normalized: dict[str, str] = {}
 
     def add(self, year: int, code: str, name_fi: str, forms: Iterable[tuple[str, str]]) -> None:
         """Index ``forms`` (name, how) of the place ``code`` in ``year``; the first how wins."""
         self.names[(year, code)] = name_fi
         for form, how in forms:
             self.exact.setdefault((year, form), {}).setdefault(code, how)
-            key = normalize_name(form)
+            key = self._normalized.get(form)
+            if key is None:
+                key = self._normalized[form] = normalize_name(form)
             self.folded.setdefault((year, key), {}).setdefault(code, how)
             self.years.setdefault(key, {}).setdefault(year, set()).add(code)
 
@@ -391,7 +395,8 @@ def _year_ranges(years: Iterable[int]) -> str:
 class PlaceIndex:
     """Matches place names as written to the key's codes, for a project's start year.
 
-    Built once from the key's rows (all lookups are dict lookups). A year the key does not have
+    Built once from the key's rows (all lookups are dict lookups): :class:`MunicipalityRow`\ s, or
+    any rows with its fields as attributes (the archive's loaded rows, validated already). A year the key does not have
     uses the nearest key year: before 2013, 2013; after the last, the last; no year (``None``),
     the first, because the archive's projects (2007–2020) are nearest the key's start.
     """
