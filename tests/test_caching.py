@@ -350,3 +350,83 @@ def test_static_files_get_the_builds_validators_and_a_304(served, cache):
     assert len(cache) == 0
     missing = get(served, "/-/static-plugins/datasette_dashboards/no-such.js", **{"if-none-match": tag})
     assert missing.status_code == 404 and "etag" not in missing.headers
+
+
+def _compiles(datasette) -> list[str]:
+    """The names of the templates the server's start (``warm_up``, after the plugins' filters are
+    in) compiles from source, not from the bytecode cache."""
+    environment = datasette.jinja_env
+    compiled = []
+    compile_source = environment.compile
+
+    def counting(source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return compile_source(source, name, filename, raw, defer_init)
+
+    environment.compile = counting
+    asyncio.run(datasette.invoke_startup())
+    return compiled
+
+
+def test_a_servers_templates_are_compiled_once_and_read_back_at_the_next_start(small_archive, tmp_path, monkeypatch):
+    """``esr serve`` keeps the compiled templates in the user's own temporary folder (Jinja's
+    ``_jinja2-cache-UID``): the next server compiles none of them, and a changed template is
+    compiled again, alone; the pages are the same either way."""
+    import os
+    import shutil
+    import tempfile
+
+    from parser.publish import make_datasette
+
+    from .conftest import ROOT
+
+    # The publication's files in a folder of the test's own, so that one template can change.
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("metadata.yml", "dashboards.yml"):
+        shutil.copy(ROOT / name, project / name)
+    for name in ("plugins", "templates", "static"):
+        shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    first = make_datasette(small_archive, project)
+    compiled = _compiles(first)
+    assert "row.html" in compiled and "_footer.html" in compiled and len(compiled) > 40
+    folder = tmp_path / f"_jinja2-cache-{os.getuid()}"
+    assert len(list(folder.glob("__jinja2_*.cache"))) == len(compiled)
+    second = make_datasette(small_archive, project)
+    assert _compiles(second) == []
+    assert get(second, "/esr/projects/S10962").text == get(first, "/esr/projects/S10962").text
+
+    footer = project / "templates" / "_footer.html"
+    footer.write_text(footer.read_text(encoding="utf-8") + "<!-- changed -->\n", encoding="utf-8")
+    changed = make_datasette(small_archive, project)
+    assert _compiles(changed) == ["_footer.html"]
+    assert "<!-- changed -->" in get(changed, "/esr/projects/S10962").text
+
+
+def test_a_template_cache_that_cannot_be_used_costs_a_compile_not_a_page(small_archive, tmp_path, monkeypatch):
+    """A cache folder that is not this user's own plain folder (here a link another user of
+    the temporary folder could have planted) is not used (Jinja refuses it), and one that goes
+    away under a running server (here: a file where the folder was) is passed by: every page
+    is still answered."""
+    import os
+    import tempfile
+
+    from parser.publish import make_datasette
+
+    from .conftest import ROOT
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = tmp_path / f"_jinja2-cache-{os.getuid()}"
+    datasette = make_datasette(small_archive, ROOT)
+    folder.rmdir()
+    folder.write_text("not a folder", encoding="utf-8")
+    assert _compiles(datasette)  # every template compiled, none stored
+    assert get(datasette, "/esr/projects/S10962").status_code == 200
+    folder.unlink()
+    (tmp_path / "elsewhere").mkdir(mode=0o700)
+    folder.symlink_to(tmp_path / "elsewhere")
+    assert caching.compiled_template_files() is None
+    refused = make_datasette(small_archive, ROOT)
+    assert refused.jinja_env.bytecode_cache is None
+    assert get(refused, "/esr").status_code == 200

@@ -114,6 +114,7 @@ def make_datasette(db_path: Path, project: str | Path | Project, **overrides: An
     The file's table counts and SHA-256 are computed here, once (Datasette's ``inspect_data``;
     an ``inspect_data=`` override, e.g. from ``datasette inspect``, is used as given).
     """
+    from .caching import compiled_template_files, inspect_archive
     from .units import defer_unit_registry
 
     defer_unit_registry()  # before Datasette's views are imported
@@ -138,8 +139,8 @@ def make_datasette(db_path: Path, project: str | Path | Project, **overrides: An
     if "inspect_data" not in overrides:
         # What `datasette inspect` would write (every table's count, the file's SHA-256),
         # computed once here rather than by the first requests (parser/publish/caching.py).
-        from .caching import inspect_archive
-
         options["inspect_data"] = inspect_archive(db_path)
     options.update(overrides)
-    return Datasette(**options)
+    datasette = Datasette(**options)
+    datasette.jinja_env.bytecode_cache = compiled_template_files()
+    return datasette
