@@ -74,6 +74,8 @@ from importlib import metadata as distributions
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 MIB = 1024 * 1024
 
 #: The cache's default bounds: the table pages of the archive are 20–180 kB, a page of 1,000 JSON
@@ -304,28 +306,29 @@ async def warm_up(datasette) -> dict[str, float]:
     return spent
 
 
-def compiled_template_files():
+class _TemplateFiles(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache of compiled templates, where a file that cannot be read or written
+    costs a compile, never a page."""
+
+    def load_bytecode(self, bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def compiled_template_files() -> jinja2.BytecodeCache | None:
     """Jinja's bytecode cache in a folder of this user's own (Jinja's default,
-    ``$TMPDIR/_jinja2-cache-UID``, mode 0700, which it refuses to use when another user owns
-    it), for :func:`warm_up`: compiling the 55 templates took half a second of every server's
-    start, reading them back a tenth. A template is keyed by its name and the checksum of its
-    source, so a changed template is compiled again. ``None`` (compile at every start) when
-    there is no such folder to be had."""
-    import jinja2
-
-    class TemplateFiles(jinja2.FileSystemBytecodeCache):
-        # A cache that cannot be read or written costs a compile, never a page.
-        def load_bytecode(self, bucket) -> None:
-            with contextlib.suppress(OSError):
-                super().load_bytecode(bucket)
-
-        def dump_bytecode(self, bucket) -> None:
-            with contextlib.suppress(OSError):
-                super().dump_bytecode(bucket)
-
+    ``$TMPDIR/_jinja2-cache-UID``, mode 0700, which it refuses when it is not a folder this
+    user owns), for :func:`warm_up`: compiling the 46 templates was about a second of every
+    server's start. A template is keyed by its file and the checksum of its source, so a
+    changed template is compiled again. ``None`` (compile at every start) when there is no
+    such folder to be had."""
     try:
-        return TemplateFiles()
-    except (OSError, RuntimeError):  # no temporary folder, or one another user owns
+        return _TemplateFiles()
+    except (OSError, RuntimeError):  # no temporary folder, or one Jinja refuses
         return None
 
 

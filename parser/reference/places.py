@@ -395,10 +395,11 @@ def _year_ranges(years: Iterable[int]) -> str:
 class PlaceIndex:
     """Matches place names as written to the key's codes, for a project's start year.
 
-    Built once from the key's rows (all lookups are dict lookups): :class:`MunicipalityRow` rows, or
-    any rows with its fields as attributes (the archive's loaded rows, validated already). A year the key does not have
-    uses the nearest key year: before 2013, 2013; after the last, the last; no year (``None``),
-    the first, because the archive's projects (2007–2020) are nearest the key's start.
+    Built once from the key's rows (all lookups are dict lookups): :class:`MunicipalityRow`
+    rows, or any rows with its fields as attributes (the archive's loaded rows, validated
+    already). A year the key does not have uses the nearest key year: before 2013, 2013; after
+    the last, the last; no year (``None``), the first, because the archive's projects
+    (2007–2020) are nearest the key's start.
     """
 
     def __init__(self, rows: Iterable[MunicipalityRow]) -> None:
