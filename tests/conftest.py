@@ -313,7 +313,7 @@ class _LentChromium:
             return
         executable = find_chromium()
         if executable is None:
-            self.failure = "no Chromium found (/usr/bin/chromium: Debian package chromium, which ./test installs as root)"
+            self.failure = "no Chromium found (/usr/bin/chromium-headless-shell: Debian package chromium-headless-shell, which ./test installs as root)"
             return
         try:
             self.playwright = sync_playwright().start()

