@@ -14,7 +14,7 @@ import click
 from . import __version__
 from .read import PDF_ENGINE_NAMES
 from .corpus import expand_folders, show_path
-from .runner import DEFAULT_TIMEOUT, Limits, parse_files
+from .limits import DEFAULT_TIMEOUT, Limits
 
 
 def error_line(text: str) -> None:
@@ -75,6 +75,8 @@ def parse(files: tuple[str, ...], output_format: str, pdf_engine: str, timeout: 
         error_line(line)
     for note in expanded.notes:
         note_line(note)
+    from .runner import parse_files
+
     documents = []
     failed = 0
     for outcome in parse_files(paths, jobs=jobs, pdf_engine=pdf_engine, limits=Limits(timeout=timeout)):

@@ -9,10 +9,8 @@ from pathlib import Path
 from .clean import clean
 from .extract import parse_lines
 from .read import UnreadableDocument, read_document
+from .limits import DEFAULT_MAX_BYTES
 from .records import Document, Source
-
-#: Files larger than this are refused unread: no description comes near it.
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 
 def parse_bytes(data: bytes, path: str, *, pdf_engine: str = "pdfium", max_pages: int = 1000) -> Document:

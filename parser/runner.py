@@ -36,23 +36,12 @@ except ImportError:  # not on every platform
     resource = None  # type: ignore[assignment]
 
 from .extract.layouts import compile_patterns
-from .parse import DEFAULT_MAX_BYTES, parse_path
+from .limits import Limits
+from .parse import parse_path
 from .read import UnreadableDocument
 from .records import Document
 
-DEFAULT_TIMEOUT = 60.0
 Transform = Callable[[Document], Any]
-DEFAULT_MEMORY_LIMIT = 2 * 1024**3
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How much one file may cost before it is given up on."""
-
-    timeout: float = DEFAULT_TIMEOUT
-    memory: int | None = DEFAULT_MEMORY_LIMIT
-    max_bytes: int = DEFAULT_MAX_BYTES
-    max_pages: int = 1000
 
 
 @dataclass(frozen=True)

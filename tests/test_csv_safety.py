@@ -2,9 +2,10 @@
 
 The rule is one function, :func:`parser.spreadsheet.neutralise_cell`; the server applies
 it to every ``.csv`` response (``plugins/csv_safety.py``), ``esr export --format csv`` to every
-cell it writes. The archive here is a copy of the one built from the real corpus, with hostile
-names written into ``projects``, ``project_list`` and ``organisations`` (the texts anyone can
-write: documents and lists), read back through every CSV route with the csv module.
+cell it writes. The archive here is a copy of the one built from the real corpus (of the small
+one, for the export of every table), with hostile names written into ``projects``,
+``project_list`` and ``organisations`` (the texts anyone can write: documents and lists), read
+back through every CSV route with the csv module.
 """
 
 from __future__ import annotations
