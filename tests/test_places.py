@@ -6,6 +6,8 @@ example ``2013,905,Vaasa,Vasa,152,Vaasa,Vasa,15,Pohjanmaa,...`` for Vaasa.
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -95,6 +97,29 @@ def test_a_key_without_a_column_is_refused(tmp_path):
     path.write_text("year,municipality_code,municipality_fi\n2013,5,Alajärvi\n", encoding="utf-8")
     with pytest.raises(ValueError, match="municipality_sv"):
         municipality_key(path)
+
+
+def test_the_rows_of_a_key_file_are_its_bytes_whatever_the_process_read_before(tmp_path):
+    """The rows of one key's bytes are validated once per process (every build loads the key):
+    a changed file gives its new rows, and an error names the file it is in, however many files
+    with the same bytes were read before."""
+    path = tmp_path / "municipalities.csv"
+    original = KEY_PATH.read_bytes()
+    path.write_bytes(original)
+    assert (municipality_key(path)[0].municipality_fi, len(municipality_key(path))) == ("Alajärvi", 4365)
+    # The key's first line after the header is Alajärvi in 2013; the file is changed in place.
+    path.write_bytes(original.replace(b",Alaj\xc3\xa4rvi,", b",Alaj\xc3\xa4rvi (muutettu),", 1))
+    assert municipality_key(path)[0].municipality_fi == "Alajärvi (muutettu)"
+    assert municipality_key(KEY_PATH)[0].municipality_fi == "Alajärvi"
+    broken = "year,municipality_code,municipality_fi\n2013,5,Alajärvi\n".encode()
+    for name in ("first.csv", "second.csv"):
+        (tmp_path / name).write_bytes(broken)
+        with pytest.raises(ValueError, match=f"^{re.escape(str(tmp_path / name))}: the municipality key has no column municipality_sv"):
+            municipality_key(tmp_path / name)
+    bad_code = original.replace(b"\n2013,5,", b"\n2013,5x,", 1)
+    (tmp_path / "bad.csv").write_bytes(bad_code)
+    with pytest.raises(ValueError, match=f"^{re.escape(str(tmp_path / 'bad.csv'))}, line 2: "):
+        municipality_key(tmp_path / "bad.csv")
 
 
 # --- the sample documents ---------------------------------------------------------------------

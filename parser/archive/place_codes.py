@@ -9,6 +9,7 @@ project's document instead of a guessed code.
 from __future__ import annotations
 
 import collections
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -27,6 +28,14 @@ PLACE_WARNINGS = tuple(f"{level}_not_matched" for level in LEVELS)
 _LoadedRow = collections.namedtuple("_LoadedRow", tuple(MunicipalityRow.model_fields))
 
 
+@functools.lru_cache(maxsize=2)
+def _place_index(rows: tuple[_LoadedRow, ...]) -> PlaceIndex:
+    """The index of these key rows, made once per process for the same rows (every build makes
+    a matcher, most of them of the same key: the index took a fifth of a small build; matching
+    only reads it, and its memo of normalised names holds for any build)."""
+    return PlaceIndex(rows)
+
+
 class PlaceMatcher:
     """Matches area names of one level and year against the municipality key in the archive."""
 
@@ -37,8 +46,8 @@ class PlaceMatcher:
     def from_db(cls, db: sqlite_utils.Database) -> PlaceMatcher:
         """The matcher for the key loaded in the archive (none loaded: nothing matches)."""
         columns = ", ".join(f"[{name}]" for name in _LoadedRow._fields)
-        rows = [_LoadedRow(*row) for row in db.execute(f"select {columns} from municipalities").fetchall()]
-        return cls(PlaceIndex(rows) if rows else None)
+        rows = tuple(_LoadedRow(*row) for row in db.execute(f"select {columns} from municipalities").fetchall())
+        return cls(_place_index(rows) if rows else None)
 
     def match(self, level: str, name: str, year: int | None) -> PlaceResult | None:
         """What ``name`` at ``level`` (region, subregion, municipality) matches in ``year``."""
