@@ -28,7 +28,9 @@ from .replica import (
     CHANGE_EUROS, CHANGING_CODE, FLAKY_CODE, GONE_CODES, NOT_FOUND_TEXT, PDF_CODE, RATE_LIMITED_CODE, SLOW_CODE, Replica,
 )
 
-DELAY = 0.05
+#: The harvests' delay between requests: short, as every request of these tests waits it (a
+#: hundred and more), but long enough to tell a kept delay from none (the gaps are asserted).
+DELAY = 0.02
 CHROME = ("Rakennerahastot.fi", "©", "Tietosuojaseloste", "Sivu päivitetty", "Työ- ja elinkeinoministeriö", "Hankehaku", "Etusivu")
 
 
