@@ -30,9 +30,9 @@ _LoadedRow = collections.namedtuple("_LoadedRow", tuple(MunicipalityRow.model_fi
 
 @functools.lru_cache(maxsize=2)
 def _place_index(rows: tuple[_LoadedRow, ...]) -> PlaceIndex:
-    """The index of these key rows, made once per process for the same rows (every build makes
-    a matcher, most of them of the same key: the index took a fifth of a small build; matching
-    only reads it, and its memo of normalised names holds for any build)."""
+    """The index of these key rows, made once per process for the same rows: every build makes
+    a matcher, in a process that builds more than once mostly of the same key (the index took a
+    fifth of a small build), and matching only reads the index."""
     return PlaceIndex(rows)
 
 
