@@ -2,8 +2,9 @@
 offer as options and the worker pool (:mod:`parser.runner`) enforces.
 
 A module of its own, importing nothing of the parser, so that the ``esr`` command can show its
-options' defaults without importing the parser (the layouts, their patterns and the records:
-about 0.15 s of every command's start, ``esr serve`` and ``esr --help`` included).
+options' defaults without importing the parser (the layouts, their patterns and the records):
+``esr --help``, ``esr fetch``, ``import`` and ``export`` start without them (``esr --help`` in
+0.09 s instead of 0.27 s).
 """
 
 from __future__ import annotations

@@ -63,7 +63,8 @@ def find_chromium() -> str | None:
     """The Chromium the browser tests drive: ``ESR_CHROMIUM``, else Debian's headless shell
     (package chromium-headless-shell, which ./test installs: the engine without the browser's
     window code; three of the four browser modules took 48.5 s of CPU in the whole browser's
-    headless mode and 33.5 s in the shell, same pages, same assertions), else a whole Chromium."""
+    headless mode and 33.5 s in the shell, means of two runs, same pages, same assertions), else
+    a whole Chromium."""
     for candidate in (
         os.environ.get("ESR_CHROMIUM"),
         "/usr/bin/chromium-headless-shell",
