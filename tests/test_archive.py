@@ -16,7 +16,7 @@ import sqlite_utils
 
 from parser.archive.build import build
 
-from .conftest import CORPUS, ROOT, copy_corpus
+from .conftest import CORPUS, ROOT, copy_corpus, esr_in_process
 
 REFERENCE = CORPUS / "reference"
 #: What a build says of the small lists (``SMALL_REFERENCE``, which ``copy_corpus`` copies).
@@ -297,17 +297,19 @@ def esr(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_build_command_exit_codes_and_summary(tmp_path):
+    # The command's own exit codes and lines, in this process (click's runner); the last build,
+    # with a failed document, as the real command, whose stderr would show a traceback.
     corpus = copy_corpus(tmp_path, reference=False)
-    result = esr("build", str(corpus), "--db", str(tmp_path / "esr.db"), cwd=ROOT)
+    result = esr_in_process("build", str(corpus), "--db", str(tmp_path / "esr.db"))
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().splitlines()[-1] == "esr: 5 documents: 5 parsed, 0 unchanged, 0 failed, 0 removed; 0 warnings in the archive"
     assert "esr: note: reference/municipalities.csv is missing from the corpus: its table stays empty" in result.stderr
-    result = esr("build", str(corpus), "--db", str(tmp_path / "esr.db"), cwd=ROOT)
+    result = esr_in_process("build", str(corpus), "--db", str(tmp_path / "esr.db"))
     assert result.stderr.strip().splitlines()[-1] == "esr: nothing changed: 5 documents, all up to date"
     (corpus / "S10673.txt").write_text((CORPUS / "S10673.txt").read_text(encoding="utf-8").replace("Y-tunnus: 1724298-9", "Y-tunnus: 1724298-8"), encoding="utf-8")
-    assert esr("build", str(corpus), "--db", str(tmp_path / "esr.db"), cwd=ROOT).returncode == 0
+    assert esr_in_process("build", str(corpus), "--db", str(tmp_path / "esr.db")).returncode == 0
     (corpus / "S10673.txt").write_text((CORPUS / "S10673.txt").read_text(encoding="utf-8").replace("Y-tunnus: 1724298-9", "Y-tunnus: 1724298-7"), encoding="utf-8")
-    strict = esr("build", str(corpus), "--db", str(tmp_path / "esr.db"), "--strict", cwd=ROOT)
+    strict = esr_in_process("build", str(corpus), "--db", str(tmp_path / "esr.db"), "--strict")
     assert strict.returncode == 1 and "1 warnings in the archive" in strict.stderr
     (corpus / "broken.pdf").write_bytes(b"%PDF-1.4\n%%EOF")
     failed = esr("build", str(corpus), "--db", str(tmp_path / "esr.db"), cwd=ROOT)

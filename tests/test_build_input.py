@@ -4,10 +4,12 @@ hostile file names (shown escaped), a database folder it cannot write or a full 
 the old archive intact), failed documents held from an earlier build (exit 1), and a public
 build (no contact's e-mail or phone anywhere in it).
 
-Where it is about what a user sees (an exit code, an error line, a name on a terminal), the real
+Where it is about what a user sees on a terminal (an error line, a name shown escaped), the real
 command runs in a fresh process; root reads a chmod 000 folder, so those tests run it as the user
 nobody (``setpriv``). Where a test looks only at what the command read or wrote (the links ``esr
-parse`` leaves out, a public build's contacts), it runs in this process (``esr_in_process``).
+parse`` leaves out, a public build's contacts) or at the exit code and summary it gives (click's
+runner returns the code the process would exit with; tests/test_archive.py runs the real command
+to a failed document's exit 1), it runs in this process (``esr_in_process``).
 """
 
 from __future__ import annotations
@@ -243,14 +245,14 @@ def test_a_no_op_rebuild_of_an_archive_with_failures_exits_1(tmp_path):
     (corpus / "broken.pdf").write_bytes(b"%PDF-1.4\n%%EOF")
     db = tmp_path / "esr.db"
     assert build(corpus, db).failed == 1
-    again = esr("build", str(corpus), "--db", str(db))
+    again = esr_in_process("build", str(corpus), "--db", str(db))
     assert again.returncode == 1, again.stderr
     last = again.stderr.strip().splitlines()[-1]
     assert last.startswith("esr: nothing changed") and "1 failed" in last, last
     # Another document changes; the failed one is unchanged and not parsed again: still 1.
     path = corpus / "S10962.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("560 897", "570 000"), encoding="utf-8")
-    changed = esr("build", str(corpus), "--db", str(db))
+    changed = esr_in_process("build", str(corpus), "--db", str(db))
     assert changed.returncode == 1 and "1 failed" in changed.stderr.strip().splitlines()[-1], changed.stderr
 
 
@@ -259,10 +261,10 @@ def test_a_strict_no_op_rebuild_of_an_archive_with_warnings_exits_1(built_copy, 
     # Nilsiä and Vähäkyrö get warnings.
     corpus, db = built_copy
     assert small_archive_and_report[1].warnings == 2
-    strict = esr("build", str(corpus), "--db", str(db), "--strict")
+    strict = esr_in_process("build", str(corpus), "--db", str(db), "--strict")
     assert strict.returncode == 1, strict.stderr
     assert "2 warnings" in strict.stderr.strip().splitlines()[-1]
-    assert esr("build", str(corpus), "--db", str(db)).returncode == 0  # warnings alone are fine
+    assert esr_in_process("build", str(corpus), "--db", str(db)).returncode == 0  # warnings alone are fine
 
 
 # -- 7. --no-contacts leaves them out of everything ----------------------------------------------
