@@ -331,6 +331,10 @@ def test_contacts_can_be_left_out(tmp_path):
     assert row["contact_name"] == "Jarmo Rautjärvi"  # the person's role in the project stays public
 
 
+#: Bytes past which a new archive's temporary holds documents' rows, not only its empty tables.
+ROWS_WRITTEN = 1_000_000
+
+
 def test_killed_build_leaves_the_previous_database_intact(built_copy, tmp_path):
     corpus, db = built_copy
     before = dump(db)
@@ -338,15 +342,23 @@ def test_killed_build_leaves_the_previous_database_intact(built_copy, tmp_path):
     for i in range(400):
         shutil.copy(CORPUS / "S20334.txt", corpus / f"copy-{i:03}.txt")
     process = subprocess.Popen([sys.executable, "-m", "parser", "build", str(corpus), "--db", str(db), "--full"], cwd=ROOT, stderr=subprocess.PIPE, start_new_session=True)
-    # Killed once it is writing its new database (with the small lists, parsing the 400 copies
-    # takes most of the build's second or so), not after a fixed time. Its temporary is named
-    # with its pid and a random token: unique to the build, even where pids repeat.
+    # Killed once it is writing its documents' rows into its new database, not after a fixed
+    # time (a fast machine once came near to ending the build within the 0.3 s it was given):
+    # its temporary (named with its pid and a random token: unique to the build, even where pids
+    # repeat) has grown past its empty tables, to which the 400 copies add some 6 MB. It is
+    # stopped there (its whole process group), so it cannot end before the kill.
     deadline = time.monotonic() + 120
-    while not list(tmp_path.glob(f".esr.db.{process.pid}.*.tmp")) and process.poll() is None and time.monotonic() < deadline:
+
+    def temporary_size() -> int:
+        found = list(tmp_path.glob(f".esr.db.{process.pid}.*.tmp"))
+        return found[0].stat().st_size if found else 0
+
+    while temporary_size() < ROWS_WRITTEN and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
-    time.sleep(0.3)
+    os.killpg(process.pid, signal.SIGSTOP)
     assert process.poll() is None, "the build finished before it could be killed: make the corpus larger"
     [temporary] = tmp_path.glob(f".esr.db.{process.pid}.*.tmp")
+    assert temporary.stat().st_size >= ROWS_WRITTEN
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert temporary.exists()  # what the killed build left behind
