@@ -81,3 +81,52 @@ def test_the_rebuild_benchmark_refuses_bad_options_before_writing_anything(tmp_p
     (tmp_path / "lists-1" / ".synthetic-corpus.json").write_text('{"seed": 0, "descriptions": 2, "pdfs": 0, "reference": true}')
     result = CliRunner().invoke(rebuild.main, ["--against", "none", "--descriptions", "1", "--keep", str(tmp_path)])
     assert result.exit_code == 1 and "holds a corpus of other settings" in result.output and "Traceback" not in result.output
+
+
+def test_the_suite_benchmark_reads_the_machines_cpu_and_pytests_summary():
+    """benchmarks/suite.py: /proc/stat's cpu line (user nice system idle iowait irq softirq steal
+    guest guest_nice, in ticks) and pytest's last line, as written by hand from their formats."""
+    import suite
+    import suite_cpu
+
+    assert suite_cpu.cpu_seconds("cpu  1000 20 300 5000 100 7 3 50 40 0", ticks=100) == (13.8, 51.0)
+    try:
+        suite_cpu.cpu_seconds("cpu0 1 2 3 4 5 6 7 8")
+        raise AssertionError("a line of one core was taken for the machine's")
+    except ValueError as error:
+        assert "not the cpu line" in str(error)
+    assert suite.pytest_summary("....\n=== 1840 passed, 2 skipped, 2 warnings in 97.69s (0:01:37) ===\n") == (
+        {"passed": 1840, "skipped": 2, "warnings": 2}, 97.69)
+    assert suite.pytest_summary("F.\nFAILED tests/test_x.py::test_y - assert 1 == 2\n1 failed, 3 passed in 2.50s\n") == ({"failed": 1, "passed": 3}, 2.5)
+    assert suite.pytest_summary("ERROR: file or directory not found: tests/nothing.py\n") is None
+
+
+def test_the_suite_profile_sums_modules_and_finds_the_tests_that_wait():
+    import suite
+
+    rows = [
+        {"id": "tests/test_a.py::test_one", "wall": 1.0, "busy": 0.9, "idle": 1.1},
+        {"id": "tests/test_a.py::test_two[x]", "wall": 2.0, "busy": 0.5, "idle": 3.5},
+        {"id": "tests/test_b.py::test_three", "wall": 0.5, "busy": 0.45, "idle": 0.55},
+    ]
+    modules = suite.by_module(rows)
+    assert modules["tests/test_a.py"] == {"tests": 2, "wall": 3.0, "busy": 1.4, "idle": 4.6}
+    assert modules["tests/test_b.py"] == {"tests": 1, "wall": 0.5, "busy": 0.45, "idle": 0.55}
+    assert [(wait, row["id"]) for wait, row in suite.waits(rows)] == [(1.5, "tests/test_a.py::test_two[x]")]
+    passed = {"exit": 0, "seconds": 95.0, "busy": 180.0, "idle": 17.0}
+    failed = {"exit": 1, "seconds": 50.0, "busy": 90.0, "idle": 9.0}
+    whole = suite.headline([passed, dict(passed, seconds=85.0, busy=170.0), failed])
+    assert [(item["value"], item["met"]) for item in whole] == [(90.0, False), (175.0, None), (17.0, None)]
+    assert suite.headline([failed]) == []
+    assert suite.headline([passed], ("tests/test_a.py",))[0]["target"] == ""
+
+
+def test_the_suite_benchmark_refuses_bad_options_in_one_line():
+    from click.testing import CliRunner
+
+    import suite
+
+    for arguments, words in ((["--runs", "0"], "0 is not in the range x>=1"), (["--top", "x"], "'x' is not a valid integer")):
+        result = CliRunner().invoke(suite.main, arguments)
+        assert result.exit_code == 2 and words in result.output, (arguments, result.output)
+        assert "Traceback" not in result.output
