@@ -343,10 +343,10 @@ def test_killed_build_leaves_the_previous_database_intact(built_copy, tmp_path):
         shutil.copy(CORPUS / "S20334.txt", corpus / f"copy-{i:03}.txt")
     process = subprocess.Popen([sys.executable, "-m", "parser", "build", str(corpus), "--db", str(db), "--full"], cwd=ROOT, stderr=subprocess.PIPE, start_new_session=True)
     # Killed once it is writing its documents' rows into its new database, not after a fixed
-    # time (a fast machine once came near to ending the build within the 0.3 s it was given):
-    # its temporary (named with its pid and a random token: unique to the build, even where pids
-    # repeat) has grown past its empty tables, to which the 400 copies add some 6 MB. It is
-    # stopped there (its whole process group), so it cannot end before the kill.
+    # time (a fast machine could end the build within a fixed wait): its temporary (named with
+    # its pid and a random token: unique to the build, even where pids repeat) has grown past
+    # its empty tables (184 KB) on its way to the 10 MB the 405 documents take. It is stopped
+    # there (its whole process group), so it cannot end before the kill.
     deadline = time.monotonic() + 120
 
     def temporary_size() -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 import figures  # noqa: E402
@@ -90,11 +92,8 @@ def test_the_suite_benchmark_reads_the_machines_cpu_and_pytests_summary():
     import suite_cpu
 
     assert suite_cpu.cpu_seconds("cpu  1000 20 300 5000 100 7 3 50 40 0", ticks=100) == (13.8, 51.0)
-    try:
-        suite_cpu.cpu_seconds("cpu0 1 2 3 4 5 6 7 8")
-        raise AssertionError("a line of one core was taken for the machine's")
-    except ValueError as error:
-        assert "not the cpu line" in str(error)
+    with pytest.raises(ValueError, match="not the cpu line"):
+        suite_cpu.cpu_seconds("cpu0 1 2 3 4 5 6 7 8")  # one core's line, not the machine's
     assert suite.pytest_summary("....\n=== 1840 passed, 2 skipped, 2 warnings in 97.69s (0:01:37) ===\n") == (
         {"passed": 1840, "skipped": 2, "warnings": 2}, 97.69)
     assert suite.pytest_summary("F.\nFAILED tests/test_x.py::test_y - assert 1 == 2\n1 failed, 3 passed in 2.50s\n") == ({"failed": 1, "passed": 3}, 2.5)
